@@ -1,0 +1,160 @@
+import { awscdk, javascript } from 'projen';
+
+/** The minimum aws-cdk-lib: the release whose GA `aws-glue` module this library builds on. */
+const CDK_VERSION = '2.276.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-glue-lake',
+  packageName: 'cdk-glue-lake',
+  description:
+    'Secure, cheap-by-default AWS CDK constructs for AWS Glue data lakes: bronze/silver/gold layers, '
+    + 'Spark staging lifecycle, tested PySpark jobs, snapshot tables, PII tokenization, orchestration and delivery.',
+  keywords: ['cdk', 'aws-cdk', 'awscdk', 'aws-glue', 'glue', 'data-lake', 'spark', 'athena', 'lakehouse'],
+  author: 'cdk-glue-lake contributors',
+  authorAddress: 'maintainers@cdk-glue-lake.dev',
+  repositoryUrl: 'https://github.com/cdk-glue-lake/cdk-glue-lake.git',
+  license: 'Apache-2.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+
+  cdkVersion: CDK_VERSION,
+  constructsVersion: '10.5.1',
+  jsiiVersion: '6.0.16',
+  typescriptVersion: '6.0.3',
+  projenVersion: '0.103.25',
+
+  // The CI entry point is `.ci/run`; no generated GitHub workflows.
+  github: false,
+  release: false,
+
+  publishToPypi: {
+    distName: 'cdk-glue-lake',
+    module: 'cdk_glue_lake',
+  },
+
+  devDeps: [
+    'cdk-nag@3.0.2',
+    'cdk-nag-v2@npm:cdk-nag@2.38.2',
+    'aws-cdk@2.1148.1',
+    'esbuild@0.28.2',
+    'ts-node@10.9.2',
+    'jsii-pacmak@1.140.0',
+    'jsii-docgen@10.12.6',
+    'jsii-diff@1.140.0',
+    'jsii-rosetta@6.0.17',
+    'jest@30.5.2',
+    'ts-jest@29.4.15',
+    '@types/jest@30.0.0',
+    '@types/node@^20',
+    'eslint@9.39.5',
+    '@typescript-eslint/eslint-plugin@8.73.0',
+    '@typescript-eslint/parser@8.73.0',
+    '@stylistic/eslint-plugin@^2',
+    'eslint-import-resolver-typescript@^4',
+    'eslint-plugin-import@^2',
+    'jest-junit@^17',
+    'commit-and-tag-version@^13',
+  ],
+
+  jestOptions: {
+    // A snapshot that the test run rewrites cannot fail: never update in `npm test`.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testPathIgnorePatterns: ['/node_modules/', '/integ/', '/examples/', '/cdk.out/'],
+      coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
+      modulePathIgnorePatterns: ['<rootDir>/integ/', '<rootDir>/examples/', '<rootDir>/cdk.out/', '<rootDir>/dist/'],
+    },
+  },
+
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'examples', 'integ', 'scripts'],
+    ignorePatterns: ['integ/node_modules/', 'integ/*.snapshot/', 'cdk.out/', '*.d.ts', '.pacmak-python/'],
+  },
+
+  gitignore: ['cdk.out/', '.pacmak-python/', 'integ/node_modules/', 'integ/cdk.out/', '*.tsbuildinfo', '.cdk.staging/'],
+  npmIgnoreOptions: { ignorePatterns: ['/integ/', '/examples/', '/.ci/', '/scripts/', '/cdk.out/', '/.pacmak-python/'] },
+
+  tsconfigDev: {
+    include: ['examples/**/*.ts', 'integ/*.ts', 'scripts/**/*.ts'],
+    exclude: ['integ/node_modules', 'cdk.out'],
+  },
+});
+
+// The registry lacks the platform bindings of unrs-resolver 1.13: pin the one that installs.
+project.package.addPackageResolutions('unrs-resolver@1.12.2');
+
+// ---------------------------------------------------------------------------------------------
+// Tests: unit + handler + nag (jest), then the integ snapshot verification, then lint.
+// ---------------------------------------------------------------------------------------------
+const integPrepare = project.addTask('integ:prepare', {
+  description: 'Compile the library and install it, packed, into the integ package',
+  steps: [
+    { spawn: 'pre-compile' },
+    { spawn: 'compile' },
+    { exec: 'node scripts/integ-prepare.js' },
+  ],
+});
+
+const integVerify = project.addTask('integ:verify', {
+  description: 'Synthesize every integ test offline and compare with its committed snapshot (fails on a diff)',
+  steps: [
+    { spawn: integPrepare.name },
+    {
+      exec: 'npx integ-runner --directory . --parallel-regions us-east-1 --max-workers 2',
+      cwd: 'integ',
+      env: { TS_NODE_TRANSPILE_ONLY: '1', CDK_DISABLE_CLI_TELEMETRY: 'true', AWS_EC2_METADATA_DISABLED: 'true' },
+    },
+  ],
+});
+
+project.addTask('integ:update', {
+  description: 'Deliberately re-synthesize the integ snapshots (offline, no deploy)',
+  steps: [
+    { spawn: integPrepare.name },
+    {
+      exec: 'npx integ-runner --directory . --dry-run --update-on-failed --parallel-regions us-east-1 --max-workers 2',
+      cwd: 'integ',
+      env: { TS_NODE_TRANSPILE_ONLY: '1', CDK_DISABLE_CLI_TELEMETRY: 'true', AWS_EC2_METADATA_DISABLED: 'true' },
+    },
+  ],
+});
+
+// `test` = jest (from projen) -> integ verification -> eslint (from projen, last).
+const testTask = project.tasks.tryFind('test')!;
+const eslintStep = project.tasks.tryFind('eslint')!;
+testTask.reset('jest --passWithNoTests --ci', { receiveArgs: true });
+testTask.spawn(integVerify);
+testTask.spawn(eslintStep);
+
+// ---------------------------------------------------------------------------------------------
+// The example lake app: build the library, synthesize with the pinned CDK CLI, print a summary.
+// ---------------------------------------------------------------------------------------------
+project.addTask('example', {
+  description: 'Build the library and synthesize examples/lake-app into cdk.out/, then print a summary',
+  steps: [
+    { spawn: 'pre-compile' },
+    { spawn: 'compile' },
+    { exec: 'node scripts/link-self.js' },
+    {
+      exec: 'cdk synth --no-notices --quiet --output ../../cdk.out',
+      cwd: 'examples/lake-app',
+      env: { CDK_DISABLE_CLI_TELEMETRY: 'true', AWS_EC2_METADATA_DISABLED: 'true' },
+    },
+    { exec: 'node scripts/summarize-assembly.js cdk.out' },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// Python: jsii-pacmak would pip-install its build tools from PyPI; build offline with Debian's.
+// ---------------------------------------------------------------------------------------------
+const packagePython = project.tasks.tryFind('package:python');
+if (packagePython) {
+  packagePython.reset('jsii-pacmak -v --target python --code-only -o .pacmak-python');
+  packagePython.exec('rm -rf dist/python && mkdir -p dist/python');
+  packagePython.exec('/usr/bin/python3 -m build --no-isolation --skip-dependency-check --outdir dist/python .pacmak-python/python');
+  packagePython.exec('/usr/bin/python3 -m twine check --strict dist/python/*');
+}
+
+project.synth();

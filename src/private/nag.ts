@@ -1,0 +1,80 @@
+import { Aspects, CfnResource, type IAspect, Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+
+/** A justified cdk-nag finding: the rule id (with its `[finding]` when the rule reports one) and why it is acceptable. */
+export interface NagAcknowledgement {
+  /** e.g. `AwsSolutions-S1` or `AwsSolutions-IAM5[Action::s3:GetObject*]` */
+  readonly id: string;
+  /** Why a security reviewer can accept it. */
+  readonly reason: string;
+}
+
+interface V2Suppression {
+  id: string;
+  reason: string;
+  applies_to?: string[];
+}
+
+const acknowledged = new WeakMap<IConstruct, NagAcknowledgement[]>();
+
+/**
+ * Acknowledges justified cdk-nag findings on the construct that causes them (and its children).
+ *
+ * - cdk-nag 3 reads `Validations.of(construct).acknowledge(...)` metadata on the construct and its
+ *   ancestors;
+ * - cdk-nag 2 reads `cdk_nag.rules_to_suppress` CloudFormation metadata on each resource: an aspect
+ *   writes it on every `CfnResource` under the construct, including resources added later
+ *   (grants, policies), with `applies_to` for the `[finding]` part of an id.
+ */
+export function acknowledgeNag(construct: IConstruct, ...acks: NagAcknowledgement[]): void {
+  for (const ack of acks) {
+    if (!ack.reason || ack.reason.trim().length < 20) {
+      throw new Error(`cdk-glue-lake: the acknowledgement of ${ack.id} on '${construct.node.path}' needs a reason a reviewer can accept`);
+    }
+  }
+  Validations.of(construct).acknowledge(...acks.map(a => ({ id: a.id, reason: a.reason })));
+  let list = acknowledged.get(construct);
+  if (!list) {
+    list = [];
+    acknowledged.set(construct, list);
+    Aspects.of(construct).add(new NagV2MetadataAspect(construct));
+  }
+  list.push(...acks);
+}
+
+/** Converts acknowledgements to cdk-nag 2's `rules_to_suppress` entries (`X[finding]` -> `{ id: X, applies_to: [finding] }`). */
+export function toNagV2Suppressions(acks: NagAcknowledgement[]): V2Suppression[] {
+  const byId = new Map<string, V2Suppression>();
+  for (const ack of acks) {
+    const m = /^([^[]+)\[(.+)\]$/.exec(ack.id);
+    const id = m ? m[1] : ack.id;
+    const key = m ? id : `${id}#all`;
+    let entry = byId.get(key);
+    if (!entry) {
+      entry = m ? { id, reason: ack.reason, applies_to: [] } : { id, reason: ack.reason };
+      byId.set(key, entry);
+    }
+    if (m && !entry.applies_to!.includes(m[2])) entry.applies_to!.push(m[2]);
+  }
+  return [...byId.values()];
+}
+
+class NagV2MetadataAspect implements IAspect {
+  constructor(private readonly owner: IConstruct) {}
+
+  public visit(node: IConstruct): void {
+    if (!CfnResource.isCfnResource(node)) return;
+    const acks = acknowledged.get(this.owner) ?? [];
+    const existing = (node.getMetadata('cdk_nag')?.rules_to_suppress ?? []) as V2Suppression[];
+    const merged = [...existing];
+    for (const s of toNagV2Suppressions(acks)) {
+      const same = merged.find(e => e.id === s.id && !!e.applies_to === !!s.applies_to);
+      if (!same) {
+        merged.push(s);
+      } else if (same.applies_to && s.applies_to) {
+        for (const a of s.applies_to) if (!same.applies_to.includes(a)) same.applies_to.push(a);
+      }
+    }
+    node.addMetadata('cdk_nag', { rules_to_suppress: merged });
+  }
+}

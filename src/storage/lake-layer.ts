@@ -1,0 +1,300 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { LayerDefinition, LayerKind } from './layer-definition';
+import { SparkStagingLifecycle } from './spark-staging-lifecycle';
+import { LakeValidationError, requireWholeDays } from '../private/errors';
+
+const CONSTRUCT = 'LakeLayer';
+
+/** S3 read actions a grantee of a layer gets on objects under the granted prefix. */
+const OBJECT_READ_ACTIONS = ['s3:GetObject', 's3:GetObjectVersion'];
+/** S3 write actions (Spark overwrites and deletes its staging files, multipart uploads). */
+const OBJECT_WRITE_ACTIONS = ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'];
+const GLUE_READ_ACTIONS = [
+  'glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition',
+];
+const GLUE_WRITE_ACTIONS = [
+  'glue:CreateTable', 'glue:UpdateTable', 'glue:DeleteTable', 'glue:BatchDeleteTable',
+  'glue:CreatePartition', 'glue:BatchCreatePartition', 'glue:UpdatePartition', 'glue:BatchUpdatePartition',
+  'glue:DeletePartition', 'glue:BatchDeletePartition',
+];
+
+/**
+ * Properties of a `LakeLayer`. Layers are normally created by `BronzeSilverGoldLake`.
+ */
+export interface LakeLayerProps {
+  /** What the layer is: its name, raw or curated, and its options. */
+  readonly definition: LayerDefinition;
+
+  /** The key that encrypts the layer's bucket (SSE-KMS with an S3 bucket key). */
+  readonly encryptionKey: kms.IKey;
+
+  /** The bucket that receives the layer bucket's server access logs, under `<layer name>/`. */
+  readonly accessLogsBucket: s3.Bucket;
+
+  /** The Glue database name (validated by the lake). */
+  readonly databaseName: string;
+
+  /**
+   * What happens to the bucket, its objects and the database when they leave the stack. Already
+   * resolved through the library's removal-policy interlock.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * One layer of a lake: its own encrypted, versioned bucket and its own Glue database.
+ *
+ * Raw layers deny deletes (or use Object Lock) and move to Intelligent-Tiering; curated layers
+ * expire noncurrent versions and own a `SparkStagingLifecycle` at their root that jobs and tables extend.
+ */
+export class LakeLayer extends Construct {
+  /** The layer's name (`bronze`, `silver`, ...). */
+  public readonly name: string;
+
+  /** Raw (immutable) or curated. */
+  public readonly kind: LayerKind;
+
+  /** The layer's definition. */
+  public readonly definition: LayerDefinition;
+
+  /** The layer's bucket. */
+  public readonly bucket: s3.IBucket;
+
+  /** The layer's Glue database. */
+  public readonly database: glue.IDatabase;
+
+  /** The key that encrypts the bucket. */
+  public readonly encryptionKey: kms.IKey;
+
+  /**
+   * The lifecycle that expires Spark staging files in this layer; jobs and tables register their
+   * write locations with it. Raw layers have none: Spark jobs do not write into immutable data.
+   */
+  public readonly stagingLifecycle?: SparkStagingLifecycle;
+
+  constructor(scope: Construct, id: string, props: LakeLayerProps) {
+    super(scope, id);
+    const def = props.definition;
+    this.definition = def;
+    this.name = def.name;
+    this.kind = def.kind;
+    this.encryptionKey = props.encryptionKey;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const destroy = removalPolicy === RemovalPolicy.DESTROY;
+    const raw = def.kind === LayerKind.RAW;
+    const objectLock = raw && def.protection?.mode === 'objectLock';
+
+    const lifecycleRules: s3.LifecycleRule[] = [];
+    if (raw) {
+      const after = def.intelligentTieringAfter ?? Duration.days(30);
+      requireWholeDays(this, CONSTRUCT, 'intelligentTieringAfter', after, 0);
+      lifecycleRules.push({
+        id: 'intelligent-tiering',
+        transitions: [{ storageClass: s3.StorageClass.INTELLIGENT_TIERING, transitionAfter: after }],
+      });
+      lifecycleRules.push({
+        id: 'abort-incomplete-uploads',
+        abortIncompleteMultipartUploadAfter: Duration.days(1),
+      });
+    } else {
+      const keep = def.noncurrentVersionExpiration ?? Duration.days(30);
+      requireWholeDays(this, CONSTRUCT, 'noncurrentVersionExpiration', keep, 1);
+      lifecycleRules.push({ id: 'noncurrent-versions-expiration', noncurrentVersionExpiration: keep });
+    }
+    let objectLockDefaultRetention: s3.ObjectLockRetention | undefined;
+    if (objectLock) {
+      const retention = def.protection!.retention!;
+      const days = requireWholeDays(this, CONSTRUCT, 'protection', retention, 1);
+      if (days > 36500) {
+        throw new LakeValidationError(this, CONSTRUCT, 'protection', retention, 'an Object Lock retention of at most 36500 days (100 years)');
+      }
+      objectLockDefaultRetention = s3.ObjectLockRetention.governance(retention);
+    }
+
+    const bucket = new s3.Bucket(this, 'Bucket', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: props.encryptionKey,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      objectLockEnabled: objectLock ? true : undefined,
+      objectLockDefaultRetention,
+      lifecycleRules,
+      removalPolicy,
+      autoDeleteObjects: destroy,
+    });
+    enableServerAccessLogs(bucket, props.accessLogsBucket, `${def.name}/`);
+    this.bucket = bucket;
+
+    if (raw && def.protection?.mode === 'denyDeletes') {
+      const exceptAutoDelete = destroy ? autoDeleteRoleArn(this) : undefined;
+      bucket.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'DenyDeletesOfRawData',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+        resources: [bucket.arnForObjects('*')],
+        conditions: exceptAutoDelete ? { ArnNotEquals: { 'aws:PrincipalArn': exceptAutoDelete } } : undefined,
+      }));
+    }
+
+    this.database = new glue.Database(this, 'Database', {
+      databaseName: props.databaseName,
+      description: `${raw ? 'Raw (immutable)' : 'Curated'} layer '${def.name}' of the lake, stored in s3://${bucket.bucketName}/`,
+      locationUri: `s3://${bucket.bucketName}/`,
+      removalPolicy,
+    });
+
+    if (!raw) {
+      this.stagingLifecycle = new SparkStagingLifecycle(this, 'StagingLifecycle', { bucket });
+    }
+  }
+
+  /** True for a raw (immutable) layer. */
+  public get isRaw(): boolean {
+    return this.kind === LayerKind.RAW;
+  }
+
+  /**
+   * The `s3://` URI of the layer's bucket, or of a path in it.
+   * @param path a key or prefix in the bucket, e.g. `orders/`
+   */
+  public s3Uri(path?: string): string {
+    return `s3://${this.bucket.bucketName}/${path ?? ''}`;
+  }
+
+  /**
+   * Grants read access: objects under `prefix` (S3 list limited to the prefix), decryption with the
+   * layer's key through S3, and the Glue catalog: this database, its tables and their partitions.
+   *
+   * @param prefix a key prefix; no leading `/`, no wildcard
+   * @default - the whole bucket
+   */
+  public grantRead(grantee: iam.IGrantable, prefix?: string): iam.Grant {
+    const p = this.checkPrefix(prefix);
+    const grant = this.grantObjects(grantee, p, OBJECT_READ_ACTIONS, true);
+    this.grantKey(grantee, ['kms:Decrypt', 'kms:DescribeKey']);
+    this.grantCatalog(grantee, GLUE_READ_ACTIONS);
+    return grant;
+  }
+
+  /**
+   * Grants write access: put and delete objects under `prefix` (and list it), encryption with the
+   * layer's key through S3, and creating, updating and deleting the database's tables and partitions.
+   * Deletes in a raw layer remain denied by its bucket policy.
+   *
+   * @param prefix a key prefix; no leading `/`, no wildcard
+   * @default - the whole bucket
+   */
+  public grantWrite(grantee: iam.IGrantable, prefix?: string): iam.Grant {
+    const p = this.checkPrefix(prefix);
+    const grant = this.grantObjects(grantee, p, OBJECT_WRITE_ACTIONS, true);
+    this.grantKey(grantee, ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt', 'kms:DescribeKey']);
+    this.grantCatalog(grantee, [...GLUE_READ_ACTIONS, ...GLUE_WRITE_ACTIONS]);
+    return grant;
+  }
+
+  /**
+   * Grants read and write access (both of the above) under `prefix`.
+   *
+   * @param prefix a key prefix; no leading `/`, no wildcard
+   * @default - the whole bucket
+   */
+  public grantReadWrite(grantee: iam.IGrantable, prefix?: string): iam.Grant {
+    const p = this.checkPrefix(prefix);
+    const grant = this.grantObjects(grantee, p, [...OBJECT_READ_ACTIONS, ...OBJECT_WRITE_ACTIONS], true);
+    this.grantKey(grantee, ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt', 'kms:DescribeKey']);
+    this.grantCatalog(grantee, [...GLUE_READ_ACTIONS, ...GLUE_WRITE_ACTIONS]);
+    return grant;
+  }
+
+  private checkPrefix(prefix: string | undefined): string {
+    if (prefix === undefined || prefix === '') return '';
+    if (Token.isUnresolved(prefix)) return prefix;
+    if (prefix.startsWith('/') || /[*?]/.test(prefix)) {
+      throw new LakeValidationError(this, CONSTRUCT, 'prefix', prefix, "a key prefix without a leading '/' and without wildcards, e.g. \"orders/\"");
+    }
+    return prefix;
+  }
+
+  private grantObjects(grantee: iam.IGrantable, prefix: string, actions: string[], list: boolean): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions,
+      resourceArns: [this.bucket.arnForObjects(`${prefix}*`)],
+    });
+    if (list) {
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['s3:ListBucket'],
+        resourceArns: [this.bucket.bucketArn],
+        conditions: prefix ? { StringLike: { 's3:prefix': [`${prefix}*`] } } : undefined,
+      });
+      iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetBucketLocation'], resourceArns: [this.bucket.bucketArn] });
+    }
+    return grant;
+  }
+
+  private grantKey(grantee: iam.IGrantable, actions: string[]): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions,
+      resourceArns: [this.encryptionKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+    });
+  }
+
+  private grantCatalog(grantee: iam.IGrantable, actions: string[]): void {
+    const stack = Stack.of(this);
+    const db = this.database.databaseName;
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions,
+      resourceArns: [
+        stack.formatArn({ service: 'glue', resource: 'catalog' }),
+        stack.formatArn({ service: 'glue', resource: 'database', resourceName: db, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+        stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${db}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+      ],
+    });
+  }
+}
+
+/**
+ * Server access logs to `target` under `prefix`, with the bucket policy the S3 logging service
+ * needs, whatever the app's `@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy` flag says (the ACL
+ * alternative conflicts with enforced object ownership).
+ */
+export function enableServerAccessLogs(source: s3.Bucket, target: s3.Bucket, prefix: string): void {
+  (source.node.defaultChild as s3.CfnBucket).loggingConfiguration = {
+    destinationBucketName: target.bucketName,
+    logFilePrefix: prefix,
+  };
+  target.addToResourcePolicy(new iam.PolicyStatement({
+    sid: `AllowAccessLogsFrom${prefix.replace(/[^A-Za-z0-9]/g, '')}`,
+    effect: iam.Effect.ALLOW,
+    principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+    actions: ['s3:PutObject'],
+    resources: [target.arnForObjects(`${prefix}*`)],
+    conditions: {
+      ArnLike: { 'aws:SourceArn': source.bucketArn },
+      StringEquals: { 'aws:SourceAccount': Stack.of(source).account },
+    },
+  }));
+}
+
+/** The role of the stack's auto-delete-objects provider (created by `autoDeleteObjects: true`). */
+export function autoDeleteRoleArn(scope: Construct): string | undefined {
+  const provider = Stack.of(scope).node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider') as
+    { roleArn?: string } | undefined;
+  return provider?.roleArn;
+}
