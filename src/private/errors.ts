@@ -19,10 +19,16 @@ export class LakeValidationError extends Error {
   }
 }
 
+/** A received value already phrased for an error message (rendered as is, not quoted). */
+export class Described {
+  constructor(public readonly text: string) {}
+}
+
 /** Renders a received value for an error message: strings quoted, durations and sizes readable. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (value === null) return 'null';
+  if (value instanceof Described) return value.text;
   if (typeof value === 'string') return Token.isUnresolved(value) ? 'an unresolved token' : JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (value instanceof Duration) return value.toHumanString();
@@ -31,7 +37,7 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'object') {
     const ctor = (value as object).constructor?.name;
     const node = (value as { node?: { path?: string } }).node;
-    if (node?.path) return `${ctor ?? 'a construct'} at '${node.path}'`;
+    if (node?.path) return `the construct at '${node.path}'`;
     return ctor && ctor !== 'Object' ? `a ${ctor}` : JSON.stringify(value);
   }
   return String(value);

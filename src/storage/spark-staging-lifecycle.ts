@@ -1,7 +1,7 @@
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { LakeValidationError, requireWholeDays } from '../private/errors';
+import { Described, LakeValidationError, requireWholeDays } from '../private/errors';
 
 const CONSTRUCT = 'SparkStagingLifecycle';
 
@@ -73,7 +73,7 @@ export class SparkStagingLifecycle extends Construct {
     super(scope, id);
     this.bucket = props.bucket;
     if (!isManagedBucket(props.bucket)) {
-      throw new LakeValidationError(this, CONSTRUCT, 'bucket', props.bucket,
+      throw new LakeValidationError(this, CONSTRUCT, 'bucket', new Described(`the imported bucket at '${props.bucket.node.path}'`),
         'a bucket defined in this app (new s3.Bucket): the lifecycle configuration of an imported bucket cannot be managed');
     }
     this.managed = props.bucket;
@@ -94,7 +94,7 @@ export class SparkStagingLifecycle extends Construct {
         const config = Stack.of(this).resolve(cfn.lifecycleConfiguration) as { rules?: unknown[] } | undefined;
         const count = config?.rules?.length ?? 0;
         return count > S3_MAX_LIFECYCLE_RULES
-          ? [new LakeValidationError(this, CONSTRUCT, 'prefixes', `${count} lifecycle rules on the bucket`,
+          ? [new LakeValidationError(this, CONSTRUCT, 'prefixes', new Described(`${count} lifecycle rules on the bucket`),
             `at most ${S3_MAX_LIFECYCLE_RULES} lifecycle rules per bucket (the S3 limit); write to fewer locations or share a parent prefix`).message]
           : [];
       },
@@ -140,7 +140,7 @@ export class SparkStagingLifecycle extends Construct {
       throw new LakeValidationError(this, CONSTRUCT, prop, prefix, 'a literal key prefix without wildcards (S3 lifecycle filters match prefixes, not patterns)');
     }
     if (prefix.length > 900) {
-      throw new LakeValidationError(this, CONSTRUCT, prop, `a prefix of ${prefix.length} characters`, 'a key prefix of at most 900 characters');
+      throw new LakeValidationError(this, CONSTRUCT, prop, new Described(`a prefix of ${prefix.length} characters`), 'a key prefix of at most 900 characters');
     }
     if (prefix === '' || prefix.endsWith('/')) return prefix;
     return `${prefix}/`;
