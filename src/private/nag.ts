@@ -1,4 +1,4 @@
-import { Aspects, CfnResource, type IAspect, Validations } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, CfnResource, type IAspect, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /** A justified cdk-nag finding: the rule id (with its `[finding]` when the rule reports one) and why it is acceptable. */
@@ -37,7 +37,8 @@ export function acknowledgeNag(construct: IConstruct, ...acks: NagAcknowledgemen
   if (!list) {
     list = [];
     acknowledged.set(construct, list);
-    Aspects.of(construct).add(new NagV2MetadataAspect(construct));
+    // MUTATING priority: runs before the cdk-nag 2 packs (default priority) read the metadata.
+    Aspects.of(construct).add(new NagV2MetadataAspect(construct), { priority: AspectPriority.MUTATING });
   }
   list.push(...acks);
 }
