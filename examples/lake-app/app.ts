@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
+import { LakeStack } from './lake-stack';
+
+const app = new App();
+
+// Every construct of the library passes these packs; synthesis fails on any unacknowledged finding.
+Validations.of(app).addPlugins(
+  new AwsSolutionsChecks(app),
+  new HIPAASecurityChecks(app),
+  new NIST80053R5Checks(app),
+  new PCIDSS321Checks(app),
+  new ServerlessChecks(app),
+);
+
+new LakeStack(app, 'SalesLake', {
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION ?? 'eu-west-1' },
+  description: 'cdk-glue-lake example: a bronze/silver/gold data lake on AWS Glue',
+});
+
+app.synth();
