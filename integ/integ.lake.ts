@@ -2,10 +2,12 @@
 // and proves on AWS that the raw layer is immutable: an object can be written to bronze, but
 // deleting it is denied by the bucket policy, while a curated layer accepts the same delete.
 // Offline, `npm test` synthesizes this app and compares it with the committed snapshot.
+import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
+// The library is installed into integ/node_modules from its packed build (scripts/integ-prepare.js).
+// eslint-disable-next-line import/no-extraneous-dependencies
 import { BronzeSilverGoldLake, LakeContextKeys } from 'cdk-glue-lake';
 
 const app = new App({ context: { [LakeContextKeys.REMOVE_DATA_ON_DESTROY]: true } });

@@ -1,4 +1,6 @@
 import { Duration, Stack, StackProps } from 'aws-cdk-lib';
+// The example imports the library by its package name, as a user does (scripts/link-self.js links it).
+// eslint-disable-next-line import/no-extraneous-dependencies
 import { BronzeSilverGoldLake, LayerDefinition } from 'cdk-glue-lake';
 import { Construct } from 'constructs';
 

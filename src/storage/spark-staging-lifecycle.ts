@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -163,9 +164,7 @@ function ruleId(base: string, prefix: string): string {
   const id = `${base}:${prefix}`;
   if (id.length <= MAX_RULE_ID_LENGTH) return id;
   // Keep ids unique and within S3's 255 characters: a stable hash of the full prefix.
-  let h = 0;
-  for (const c of prefix) h = (Math.imul(31, h) + c.charCodeAt(0)) | 0;
-  const hash = (h >>> 0).toString(16).padStart(8, '0');
+  const hash = createHash('sha256').update(prefix).digest('hex').slice(0, 8);
   return `${id.slice(0, MAX_RULE_ID_LENGTH - 9)}~${hash}`;
 }
 

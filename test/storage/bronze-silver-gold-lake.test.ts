@@ -36,7 +36,8 @@ describe('BronzeSilverGoldLake defaults', () => {
     t.resourceCountIs('AWS::KMS::Key', 1);
     t.hasResource('AWS::KMS::Key', {
       Properties: { EnableKeyRotation: true, PendingWindowInDays: 30 },
-      DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
     });
   });
 
@@ -86,7 +87,9 @@ describe('BronzeSilverGoldLake defaults', () => {
     t.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([Match.objectLike({
-          Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject',
+          Effect: 'Allow',
+          Principal: { Service: 'logging.s3.amazonaws.com' },
+          Action: 's3:PutObject',
           Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^LakeAccessLogs'), 'Arn'] }, '/bronze/*']] },
           Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [bucketId(stack, lake, 'bronze'), 'Arn'] } }, StringEquals: { 'aws:SourceAccount': '111111111111' } },
         })]),
@@ -98,7 +101,9 @@ describe('BronzeSilverGoldLake defaults', () => {
     const id = bucketId(stack, lake, 'bronze');
     const policy = Object.values(t.findResources('AWS::S3::BucketPolicy')).find(p => p.Properties.Bucket.Ref === id)!;
     expect(policy.Properties.PolicyDocument.Statement).toContainEqual({
-      Sid: 'DenyDeletesOfRawData', Effect: 'Deny', Principal: { AWS: '*' },
+      Sid: 'DenyDeletesOfRawData',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
       Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
       Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id, 'Arn'] }, '/*']] },
     });
@@ -114,8 +119,11 @@ describe('BronzeSilverGoldLake defaults', () => {
       const rules = t.toJSON().Resources[bucketId(stack, lake, layer)].Properties.LifecycleConfiguration.Rules;
       expect(rules).toContainEqual({ Id: 'noncurrent-versions-expiration', Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 30 } });
       expect(rules).toContainEqual({
-        Id: 'spark-staging-files-expiration', Prefix: '.spark-staging', ExpirationInDays: 1,
-        NoncurrentVersionExpiration: { NoncurrentDays: 1 }, Status: 'Enabled',
+        Id: 'spark-staging-files-expiration',
+        Prefix: '.spark-staging',
+        ExpirationInDays: 1,
+        NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+        Status: 'Enabled',
       });
       expect(lake.layer(layer).stagingLifecycle?.prefixes).toEqual(['']);
     }
@@ -230,7 +238,8 @@ describe('custom layers', () => {
   });
 
   test('Object Lock in governance mode replaces the deny policy', () => {
-    const { stack, lake, template } = lakeStack({ layers: [LayerDefinition.bronze({ protection: RawDataProtection.objectLock(Duration.days(365)) })] });
+    const locked = LayerDefinition.bronze({ protection: RawDataProtection.objectLock(Duration.days(365)) });
+    const { stack, lake, template } = lakeStack({ layers: [locked] });
     const t = template();
     t.hasResourceProperties('AWS::S3::Bucket', {
       ObjectLockEnabled: true,
@@ -265,18 +274,22 @@ describe('grants', () => {
   }
 
   test('grantRead is scoped to the prefix: objects, list condition, key through S3, catalog of this database', () => {
-    const { stack, lake, statements } = granted((lake, role) => lake.silver.grantRead(role, 'orders/'));
+    const { stack, lake, statements } = granted((l, role) => l.silver.grantRead(role, 'orders/'));
     const bucket = bucketId(stack, lake, 'silver');
     expect(statements).toContainEqual({
-      Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'],
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:GetObjectVersion'],
       Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/orders/*']] },
     });
     expect(statements).toContainEqual({
-      Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [bucket, 'Arn'] },
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: { 'Fn::GetAtt': [bucket, 'Arn'] },
       Condition: { StringLike: { 's3:prefix': ['orders/*'] } },
     });
     expect(statements).toContainEqual({
-      Effect: 'Allow', Action: ['kms:Decrypt', 'kms:DescribeKey'],
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:DescribeKey'],
       Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LakeKey/), 'Arn'] },
       Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
     });
@@ -309,7 +322,10 @@ describe('grants', () => {
   });
 
   test('no wildcard resource anywhere in a grant', () => {
-    const { statements } = granted((lake, role) => { lake.silver.grantReadWrite(role, 'x/'); lake.bronze.grantRead(role); });
+    const { statements } = granted((l, role) => {
+      l.silver.grantReadWrite(role, 'x/');
+      l.bronze.grantRead(role);
+    });
     expect(statements.every(s => s.Resource !== '*' && !(Array.isArray(s.Resource) && s.Resource.includes('*')))).toBe(true);
   });
 

@@ -69,8 +69,11 @@ describe('SparkStagingLifecycle', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: {
         Rules: Match.arrayWith([{
-          Id: 'spark-staging-files-expiration:x/', Prefix: 'x/.spark-staging', ExpirationInDays: 3,
-          NoncurrentVersionExpiration: { NoncurrentDays: 3 }, Status: 'Enabled',
+          Id: 'spark-staging-files-expiration:x/',
+          Prefix: 'x/.spark-staging',
+          ExpirationInDays: 3,
+          NoncurrentVersionExpiration: { NoncurrentDays: 3 },
+          Status: 'Enabled',
         }]),
       },
     });
@@ -128,8 +131,11 @@ describe('SparkStagingLifecycle', () => {
     const stack = new Stack(app, 'Stack');
     const logs = new s3.Bucket(stack, 'Logs', { enforceSSL: true, versioned: true, blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL });
     const bucket = new s3.Bucket(stack, 'Bucket', {
-      versioned: true, enforceSSL: true, encryption: s3.BucketEncryption.KMS,
-      serverAccessLogsBucket: logs, blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      versioned: true,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.KMS,
+      serverAccessLogsBucket: logs,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     });
     new SparkStagingLifecycle(stack, 'Staging', { bucket, prefixes: ['t/'] });
     acknowledgeNag(stack, { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: 'test fixture buckets, replication is out of scope of this construct' },
