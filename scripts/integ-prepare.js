@@ -13,7 +13,9 @@ const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore',
 
 if (!fs.existsSync(path.join(integ, 'node_modules', '@aws-cdk', 'integ-runner'))) {
   console.log('integ: installing the integ package (npm ci)');
-  run('npm', ['ci', '--no-audit', '--no-fund'], integ);
+  for (let attempt = 1; ; attempt++) {
+    try { run('npm', ['ci', '--no-audit', '--no-fund'], integ); break; } catch (e) { if (attempt >= 3) throw e; }
+  }
 }
 if (!fs.existsSync(path.join(root, 'lib', 'index.js'))) {
   throw new Error('integ: lib/index.js is missing: compile the library first (npx projen compile)');
