@@ -94,6 +94,8 @@ const integPrepare = project.addTask('integ:prepare', {
     { spawn: 'pre-compile' },
     { spawn: 'compile' },
     { exec: 'node scripts/integ-prepare.js' },
+    // examples/ import 'cdk-glue-lake' by name; lint resolves it through this link.
+    { exec: 'node scripts/link-self.js' },
   ],
 });
 

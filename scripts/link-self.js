@@ -13,5 +13,5 @@ if (current !== '..') {
   fs.symlinkSync('..', link, 'dir');
 }
 if (!fs.existsSync(path.join(root, 'lib', 'index.js'))) {
-  throw new Error('example: lib/index.js is missing: compile the library first (npx projen compile)');
+  console.warn('link-self: lib/index.js is missing: compile the library (npx projen compile) before using the link');
 }

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { LayerDefinition, LayerKind } from './layer-definition';
 import { SparkStagingLifecycle } from './spark-staging-lifecycle';
 import { LakeValidationError, requireWholeDays } from '../private/errors';
+import { resolveRemovalPolicy } from '../private/removal-policy';
 
 const CONSTRUCT = 'LakeLayer';
 
@@ -36,12 +37,13 @@ export interface LakeLayerProps {
   /** The bucket that receives the layer bucket's server access logs, under `<layer name>/`. */
   readonly accessLogsBucket: s3.Bucket;
 
-  /** The Glue database name (validated by the lake). */
+  /** The Glue database name: lowercase letters, digits and `_`, starting with a letter, at most 255 characters. */
   readonly databaseName: string;
 
   /**
-   * What happens to the bucket, its objects and the database when they leave the stack. Already
-   * resolved through the library's removal-policy interlock.
+   * What happens to the bucket, its objects and the database when they leave the stack.
+   * `DESTROY` takes effect only with the context key `cdk-glue-lake:removeDataOnDestroy` set to
+   * `true`; otherwise it reverts to `RETAIN` with a warning.
    *
    * @default RemovalPolicy.RETAIN
    */
@@ -86,7 +88,11 @@ export class LakeLayer extends Construct {
     this.name = def.name;
     this.kind = def.kind;
     this.encryptionKey = props.encryptionKey;
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const removalPolicy = resolveRemovalPolicy(this, props.removalPolicy);
+    if (!Token.isUnresolved(props.databaseName) && !/^[a-z][a-z0-9_]{0,254}$/.test(props.databaseName)) {
+      throw new LakeValidationError(this, CONSTRUCT, 'databaseName', props.databaseName,
+        "lowercase letters, digits and '_', starting with a letter, at most 255 characters (Glue and Athena database naming)");
+    }
     const destroy = removalPolicy === RemovalPolicy.DESTROY;
     const raw = def.kind === LayerKind.RAW;
     const objectLock = raw && def.protection?.mode === 'objectLock';

@@ -1,8 +1,10 @@
 import { App, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
-  BronzeSilverGoldLake, BronzeSilverGoldLakeProps, LakeContextKeys, LayerDefinition, LayerKind, RawDataProtection,
+  BronzeSilverGoldLake, BronzeSilverGoldLakeProps, LakeContextKeys, LakeLayer, LayerDefinition, LayerKind, RawDataProtection,
 } from '../../src';
 import { expectNoNagFindings, nagV2Errors } from '../helpers/nag';
 
@@ -437,5 +439,28 @@ describe('invalid input', () => {
       { removalPolicy: RemovalPolicy.DESTROY, layers: [LayerDefinition.bronze({ protection: RawDataProtection.objectLock(Duration.days(30)) })] },
       { [LakeContextKeys.REMOVE_DATA_ON_DESTROY]: true },
     )).toThrow("BronzeSilverGoldLake at 'LakeStack/Lake': invalid prop 'removalPolicy': received \"RemovalPolicy.DESTROY\"; expected RETAIN while layer 'bronze' uses RawDataProtection.objectLock()");
+  });
+});
+
+describe('LakeLayer used on its own', () => {
+  function layerStack(databaseName: string, removalPolicy?: RemovalPolicy) {
+    const stack = new Stack(new App(), 'S');
+    const layer = new LakeLayer(stack, 'Layer', {
+      definition: LayerDefinition.silver(), databaseName, removalPolicy,
+      encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }),
+      accessLogsBucket: new s3.Bucket(stack, 'Logs'),
+    });
+    return { stack, layer };
+  }
+
+  test('applies the removal-policy interlock itself', () => {
+    const { stack } = layerStack('my_db', RemovalPolicy.DESTROY);
+    Template.fromStack(stack).hasResource('AWS::Glue::Database', { DeletionPolicy: 'Retain' });
+    Annotations.fromStack(stack).hasWarning('/S/Layer', Match.stringLikeRegexp('the data is RETAINED'));
+  });
+
+  test('validates the database name', () => {
+    expect(() => layerStack('My-Db')).toThrow(
+      "LakeLayer at 'S/Layer': invalid prop 'databaseName': received \"My-Db\"; expected lowercase letters, digits and '_', starting with a letter, at most 255 characters (Glue and Athena database naming)");
   });
 });
