@@ -28,4 +28,6 @@ fs.rmSync(target, { recursive: true, force: true });
 fs.mkdirSync(target, { recursive: true });
 run('tar', ['-xzf', tarball, '--strip-components=1', '-C', target], root);
 fs.rmSync(tmp, { recursive: true, force: true });
+// jsii-docgen discovers every .jsii under the project: a copy here would shadow the fresh one.
+fs.rmSync(path.join(target, '.jsii'), { force: true });
 console.log(`integ: installed ${out[0].name}@${out[0].version} (${out[0].entryCount} files) into integ/node_modules`);
