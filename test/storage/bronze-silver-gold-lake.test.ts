@@ -446,7 +446,9 @@ describe('LakeLayer used on its own', () => {
   function layerStack(databaseName: string, removalPolicy?: RemovalPolicy) {
     const stack = new Stack(new App(), 'S');
     const layer = new LakeLayer(stack, 'Layer', {
-      definition: LayerDefinition.silver(), databaseName, removalPolicy,
+      definition: LayerDefinition.silver(),
+      databaseName,
+      removalPolicy,
       encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }),
       accessLogsBucket: new s3.Bucket(stack, 'Logs'),
     });
