@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
 import { autoDeleteRoleArn, enableServerAccessLogs, LakeLayer } from './lake-layer';
 import { LayerDefinition, LayerKind } from './layer-definition';
+import { secureBucketDefaults } from '../private/buckets';
 import { LakeValidationError, requireWholeDays } from '../private/errors';
 import { acknowledgeNag } from '../private/nag';
 import { resolveRemovalPolicy } from '../private/removal-policy';
@@ -170,11 +171,7 @@ export class BronzeSilverGoldLake extends Construct {
     const logs = new s3.Bucket(this, 'AccessLogs', {
       // S3 server access logging delivers only to buckets encrypted with SSE-S3.
       encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: true,
+      ...secureBucketDefaults(),
       lifecycleRules: [{
         id: 'access-logs-expiration',
         expiration: logsRetention,
@@ -252,11 +249,7 @@ export class BronzeSilverGoldLake extends Construct {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.encryptionKey,
       bucketKeyEnabled: true,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: true,
+      ...secureBucketDefaults(),
       lifecycleRules: [{
         id: 'query-results-expiration',
         expiration,

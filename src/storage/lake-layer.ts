@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { LayerDefinition, LayerKind } from './layer-definition';
 import { SparkStagingLifecycle } from './spark-staging-lifecycle';
+import { secureBucketDefaults } from '../private/buckets';
 import { LakeValidationError, requireWholeDays } from '../private/errors';
 import { resolveRemovalPolicy } from '../private/removal-policy';
 
@@ -128,11 +129,7 @@ export class LakeLayer extends Construct {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: props.encryptionKey,
       bucketKeyEnabled: true,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: true,
+      ...secureBucketDefaults(),
       objectLockEnabled: objectLock ? true : undefined,
       objectLockDefaultRetention,
       lifecycleRules,
