@@ -3,7 +3,7 @@ import * as athena from 'aws-cdk-lib/aws-athena';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
-import { autoDeleteRoleArn, enableServerAccessLogs, LakeLayer } from './lake-layer';
+import { enableServerAccessLogs, LakeLayer } from './lake-layer';
 import { LayerDefinition, LayerKind } from './layer-definition';
 import { secureBucketDefaults } from '../private/buckets';
 import { LakeValidationError, requireWholeDays } from '../private/errors';
@@ -339,7 +339,7 @@ function defaultDatabasePrefix(scope: IConstruct): string {
  */
 function acknowledgeAutoDeleteProvider(scope: Construct): void {
   const provider = Stack.of(scope).node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider');
-  if (!provider || !autoDeleteRoleArn(scope)) return;
+  if (!provider) return;
   acknowledgeNag(provider,
     { id: 'AwsSolutions-IAM4', reason: 'CDK\'s auto-delete-objects provider uses AWSLambdaBasicExecutionRole for its own logs; it exists only with the removeDataOnDestroy context flag, in development stages.' },
     { id: 'AwsSolutions-L1', reason: 'The runtime of CDK\'s auto-delete-objects provider is set by aws-cdk-lib and updated with it.' },

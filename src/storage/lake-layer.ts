@@ -16,6 +16,8 @@ const CONSTRUCT = 'LakeLayer';
 const OBJECT_READ_ACTIONS = ['s3:GetObject', 's3:GetObjectVersion'];
 /** S3 write actions (Spark overwrites and deletes its staging files, multipart uploads). */
 const OBJECT_WRITE_ACTIONS = ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'];
+const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
+const KEY_WRITE_ACTIONS = ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt', 'kms:DescribeKey'];
 const GLUE_READ_ACTIONS = [
   'glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition',
 ];
@@ -184,11 +186,7 @@ export class LakeLayer extends Construct {
    * @default - the whole bucket
    */
   public grantRead(grantee: iam.IGrantable, prefix?: string): iam.Grant {
-    const p = this.checkPrefix(prefix);
-    const grant = this.grantObjects(grantee, p, OBJECT_READ_ACTIONS, true);
-    this.grantKey(grantee, ['kms:Decrypt', 'kms:DescribeKey']);
-    this.grantCatalog(grantee, GLUE_READ_ACTIONS);
-    return grant;
+    return this.grant(grantee, prefix, OBJECT_READ_ACTIONS, KEY_READ_ACTIONS, GLUE_READ_ACTIONS);
   }
 
   /**
@@ -200,11 +198,7 @@ export class LakeLayer extends Construct {
    * @default - the whole bucket
    */
   public grantWrite(grantee: iam.IGrantable, prefix?: string): iam.Grant {
-    const p = this.checkPrefix(prefix);
-    const grant = this.grantObjects(grantee, p, OBJECT_WRITE_ACTIONS, true);
-    this.grantKey(grantee, ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt', 'kms:DescribeKey']);
-    this.grantCatalog(grantee, [...GLUE_READ_ACTIONS, ...GLUE_WRITE_ACTIONS]);
-    return grant;
+    return this.grant(grantee, prefix, OBJECT_WRITE_ACTIONS, KEY_WRITE_ACTIONS, [...GLUE_READ_ACTIONS, ...GLUE_WRITE_ACTIONS]);
   }
 
   /**
@@ -214,10 +208,18 @@ export class LakeLayer extends Construct {
    * @default - the whole bucket
    */
   public grantReadWrite(grantee: iam.IGrantable, prefix?: string): iam.Grant {
+    return this.grant(grantee, prefix, [...OBJECT_READ_ACTIONS, ...OBJECT_WRITE_ACTIONS], KEY_WRITE_ACTIONS,
+      [...GLUE_READ_ACTIONS, ...GLUE_WRITE_ACTIONS]);
+  }
+
+  /** Objects under the prefix (and listing it), the key through S3, and the catalog of this database. */
+  private grant(
+    grantee: iam.IGrantable, prefix: string | undefined, objectActions: string[], keyActions: string[], glueActions: string[],
+  ): iam.Grant {
     const p = this.checkPrefix(prefix);
-    const grant = this.grantObjects(grantee, p, [...OBJECT_READ_ACTIONS, ...OBJECT_WRITE_ACTIONS], true);
-    this.grantKey(grantee, ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt', 'kms:DescribeKey']);
-    this.grantCatalog(grantee, [...GLUE_READ_ACTIONS, ...GLUE_WRITE_ACTIONS]);
+    const grant = this.grantObjects(grantee, p, objectActions);
+    this.grantKey(grantee, keyActions);
+    this.grantCatalog(grantee, glueActions);
     return grant;
   }
 
@@ -230,21 +232,19 @@ export class LakeLayer extends Construct {
     return prefix;
   }
 
-  private grantObjects(grantee: iam.IGrantable, prefix: string, actions: string[], list: boolean): iam.Grant {
+  private grantObjects(grantee: iam.IGrantable, prefix: string, actions: string[]): iam.Grant {
     const grant = iam.Grant.addToPrincipal({
       grantee,
       actions,
       resourceArns: [this.bucket.arnForObjects(`${prefix}*`)],
     });
-    if (list) {
-      iam.Grant.addToPrincipal({
-        grantee,
-        actions: ['s3:ListBucket'],
-        resourceArns: [this.bucket.bucketArn],
-        conditions: prefix ? { StringLike: { 's3:prefix': [`${prefix}*`] } } : undefined,
-      });
-      iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetBucketLocation'], resourceArns: [this.bucket.bucketArn] });
-    }
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [this.bucket.bucketArn],
+      conditions: prefix ? { StringLike: { 's3:prefix': [`${prefix}*`] } } : undefined,
+    });
+    iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetBucketLocation'], resourceArns: [this.bucket.bucketArn] });
     return grant;
   }
 
@@ -296,7 +296,7 @@ export function enableServerAccessLogs(source: s3.Bucket, target: s3.Bucket, pre
 }
 
 /** The role of the stack's auto-delete-objects provider (created by `autoDeleteObjects: true`). */
-export function autoDeleteRoleArn(scope: Construct): string | undefined {
+function autoDeleteRoleArn(scope: Construct): string | undefined {
   const provider = Stack.of(scope).node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider') as
     { roleArn?: string } | undefined;
   return provider?.roleArn;
