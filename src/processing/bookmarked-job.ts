@@ -1,0 +1,164 @@
+import { Annotations, Duration, Names, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { acknowledgeOwnPolicy, BOOKMARKS_ENABLED, GlueJob, GlueJobProps } from './glue-job';
+import { LakeValidationError } from '../private/errors';
+import { acknowledgeNag } from '../private/nag';
+
+const CONSTRUCT = 'BookmarkedJob';
+
+/** The error of a reprocessing execution whose input is not one of the two documented shapes. */
+export const REPROCESS_INPUT_ERROR = 'InvalidReprocessInput';
+/** The cause that explains the expected input. */
+export const REPROCESS_INPUT_CAUSE =
+  'Expected {"fromRunId": "jr_...", "toRunId": "jr_..."} (two different run ids) to reprocess the input of the runs after fromRunId up to toRunId without moving the bookmark, '
+  + 'or {"rewindToRunId": "jr_..."} with an optional boolean "startRun" to reset the bookmark to that run (and start a run); '
+  + 'run ids are strings that start with "jr_", and the two modes cannot be combined.';
+/** The error of a reprocessing execution whose Glue run did not succeed. */
+export const REPROCESS_RUN_ERROR = 'GlueJobRunFailed';
+
+/**
+ * Properties of a `BookmarkedJob`.
+ */
+export interface BookmarkedJobProps extends GlueJobProps {
+  /**
+   * Creates the reprocessing state machine (`reprocessStateMachine`).
+   *
+   * @default true
+   */
+  readonly reprocessing?: boolean;
+
+  /**
+   * How long a reprocessing execution may take (it waits for the Glue run).
+   *
+   * @default - the job's timeout plus 30 minutes
+   */
+  readonly reprocessingTimeout?: Duration;
+}
+
+/**
+ * A `GlueJob` with job bookmarks (`--job-bookmark-option job-bookmark-enable`): each run processes
+ * only the input that arrived since the last committed run. Bookmarks are encrypted (CSE-KMS) by
+ * the shared security configuration. Runs share one bookmark state, so `maxConcurrentRuns` stays 1
+ * (a warning says so when raised).
+ *
+ * The reprocessing state machine, created by default, reprocesses a window of runs with the
+ * bookmark paused, or rewinds the bookmark to a run.
+ */
+export class BookmarkedJob extends GlueJob {
+  /** The reprocessing state machine (absent with `reprocessing: false`). */
+  public readonly reprocessStateMachine?: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: BookmarkedJobProps) {
+    super(scope, id, { ...props, [BOOKMARKS_ENABLED]: true } as GlueJobProps);
+    const runs = props.maxConcurrentRuns ?? 1;
+    if (!Token.isUnresolved(runs) && runs > 1) {
+      Annotations.of(this).addWarningV2('cdk-glue-lake:bookmarkConcurrentRuns',
+        `maxConcurrentRuns is ${runs}: concurrent runs of a bookmarked job share one bookmark state, so two runs can process the same input or skip some. Keep it at 1 unless the script partitions its input itself.`);
+    }
+    if (props.reprocessing ?? true) {
+      const jobTimeout = props.timeout ?? Duration.minutes(60);
+      const timeout = props.reprocessingTimeout ?? (jobTimeout.isUnresolved() ? Duration.hours(2) : Duration.minutes(jobTimeout.toMinutes() + 30));
+      if (!timeout.isUnresolved() && (timeout.toSeconds() < 60 || !Number.isInteger(timeout.toSeconds()))) {
+        throw new LakeValidationError(this, CONSTRUCT, 'reprocessingTimeout', timeout, 'a whole number of seconds, at least 1 minute');
+      }
+      this.reprocessStateMachine = this.createReprocessStateMachine(timeout);
+    }
+  }
+
+  /**
+   * Grants starting reprocessing executions and following them (describe, history, stop).
+   * Throws when the job was created with `reprocessing: false`.
+   */
+  public grantReprocess(grantee: iam.IGrantable): iam.Grant {
+    if (!this.reprocessStateMachine) {
+      throw new LakeValidationError(this, CONSTRUCT, 'reprocessing', false, 'true to grant reprocessing (the job has no reprocessing state machine)');
+    }
+    const grant = this.reprocessStateMachine.grantStartExecution(grantee);
+    this.reprocessStateMachine.grantExecution(grantee, 'states:DescribeExecution', 'states:GetExecutionHistory', 'states:StopExecution');
+    return grant;
+  }
+
+  private createReprocessStateMachine(timeout: Duration): sfn.StateMachine {
+    const scope = new Construct(this, 'Reprocessing');
+    const invalid = new sfn.Fail(scope, 'InvalidInput', { error: REPROCESS_INPUT_ERROR, cause: REPROCESS_INPUT_CAUSE });
+    const runFailed = new sfn.Fail(scope, 'RunFailed', {
+      error: REPROCESS_RUN_ERROR,
+      causePath: sfn.JsonPath.stringAt('$.failure.Cause'),
+    });
+    const done = new sfn.Succeed(scope, 'Done');
+    const catchRun = (task: tasks.GlueStartJobRun) => task.addCatch(runFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
+
+    const window = catchRun(new tasks.GlueStartJobRun(scope, 'ReprocessWindow', {
+      glueJobName: this.jobName,
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      arguments: sfn.TaskInput.fromObject({
+        '--job-bookmark-option': 'job-bookmark-pause',
+        '--job-bookmark-from': sfn.JsonPath.stringAt('$.fromRunId'),
+        '--job-bookmark-to': sfn.JsonPath.stringAt('$.toRunId'),
+      }),
+      resultPath: '$.run',
+    })).next(done);
+
+    const runAfterRewind = catchRun(new tasks.GlueStartJobRun(scope, 'RunAfterRewind', {
+      glueJobName: this.jobName,
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      resultPath: '$.run',
+    })).next(done);
+
+    const afterReset = new sfn.Choice(scope, 'StartRunAfterRewind?')
+      .when(sfn.Condition.and(sfn.Condition.isPresent('$.startRun'), sfn.Condition.booleanEquals('$.startRun', true)), runAfterRewind)
+      .otherwise(done);
+    const reset = new tasks.CallAwsService(scope, 'ResetBookmark', {
+      service: 'glue',
+      action: 'resetJobBookmark',
+      parameters: { JobName: this.jobName, RunId: sfn.JsonPath.stringAt('$.rewindToRunId') },
+      iamResources: [this.jobArn],
+      iamAction: 'glue:ResetJobBookmark',
+      resultPath: '$.reset',
+    }).next(afterReset);
+
+    const runId = (path: string) => sfn.Condition.stringMatches(path, 'jr_*');
+    const checkWindow = new sfn.Choice(scope, 'CheckWindowRunIds')
+      .when(sfn.Condition.and(runId('$.fromRunId'), runId('$.toRunId'), sfn.Condition.not(sfn.Condition.stringEqualsJsonPath('$.fromRunId', '$.toRunId'))), window)
+      .otherwise(invalid);
+    const checkStartRun = new sfn.Choice(scope, 'CheckStartRun')
+      .when(sfn.Condition.not(sfn.Condition.isPresent('$.startRun')), reset)
+      .when(sfn.Condition.isBoolean('$.startRun'), reset)
+      .otherwise(invalid);
+    const checkRewind = new sfn.Choice(scope, 'CheckRewindRunId')
+      .when(runId('$.rewindToRunId'), checkStartRun)
+      .otherwise(invalid);
+    const present = (path: string) => sfn.Condition.isPresent(path);
+    const absent = (path: string) => sfn.Condition.not(sfn.Condition.isPresent(path));
+    const mode = new sfn.Choice(scope, 'SelectMode')
+      .when(sfn.Condition.and(present('$.fromRunId'), present('$.toRunId'), absent('$.rewindToRunId')), checkWindow)
+      .when(sfn.Condition.and(present('$.rewindToRunId'), absent('$.fromRunId'), absent('$.toRunId')), checkRewind)
+      .otherwise(invalid);
+
+    const logGroup = new logs.LogGroup(scope, 'Logs', {
+      logGroupName: `/aws/vendedlogs/states/${Names.uniqueResourceName(scope, { maxLength: 200, separator: '-' })}`,
+      encryptionKey: this.shared.encryptionKey,
+      retention: this.shared.logRetention.toDays() as logs.RetentionDays,
+      removalPolicy: this.shared.removalPolicy,
+    });
+    const stateMachine = new sfn.StateMachine(this, 'ReprocessStateMachine', {
+      comment: `Reprocesses a window of runs of the bookmarked Glue job ${this.node.path}, or rewinds its bookmark`,
+      definitionBody: sfn.DefinitionBody.fromChainable(mode),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      timeout,
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+
+    const policy = stateMachine.role.node.tryFindChild('DefaultPolicy')!;
+    acknowledgeOwnPolicy(policy);
+    acknowledgeNag(policy,
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'Step Functions log delivery (logs:CreateLogDelivery and related) and X-Ray tracing (xray:PutTraceSegments) do not support resource-level permissions.' },
+    );
+    return stateMachine;
+  }
+}

@@ -1,0 +1,303 @@
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct, IConstruct } from 'constructs';
+import { FailureNotifications } from './failure-notifications';
+import { secureBucketDefaults } from '../private/buckets';
+import { LakeValidationError, requireWholeDays } from '../private/errors';
+import { acknowledgeNag } from '../private/nag';
+import { resolveRemovalPolicy } from '../private/removal-policy';
+import { enableServerAccessLogs } from '../storage/lake-layer';
+
+const CONSTRUCT = 'SharedJobResources';
+/** The construct id of the stack-wide instance that `SharedJobResources.of()` creates. */
+const SINGLETON_ID = 'CdkGlueLakeSharedJobResources';
+
+/** CloudWatch Logs retention periods the service accepts, in days. */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/**
+ * Properties of `SharedJobResources`.
+ */
+export interface SharedJobResourcesProps {
+  /**
+   * The key that encrypts job logs (CloudWatch Logs), job bookmarks (client-side), data the jobs
+   * write to S3 without a bucket key of their own, and the temporary directory. Its key policy
+   * receives the statement that lets CloudWatch Logs use it for the Glue log groups.
+   *
+   * @default - a new key with yearly rotation
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * The name of the Glue security configuration (letters, digits, `-` and `_`, at most 255
+   * characters). It is part of the log group names Glue writes to.
+   *
+   * @default - a name derived from the construct path, unique in the app
+   */
+  readonly securityConfigurationName?: string;
+
+  /**
+   * How long files in the jobs' temporary directories (`--TempDir`) live before they expire.
+   * Must be longer than the longest job run.
+   *
+   * @default Duration.days(3)
+   */
+  readonly tempFilesExpiration?: Duration;
+
+  /**
+   * How long job logs are kept, in days CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...).
+   *
+   * @default Duration.days(90)
+   */
+  readonly logRetention?: Duration;
+
+  /**
+   * Where the temporary bucket's server access logs go (under `glue-temp/`). Pass the lake's
+   * `accessLogsBucket` to keep one log bucket.
+   *
+   * @default - a new access-log bucket (SSE-S3, logs expire after 90 days)
+   */
+  readonly accessLogsBucket?: s3.IBucket;
+
+  /**
+   * What happens to the key, the buckets and the log group when they leave the stack. `DESTROY`
+   * takes effect only with the context key `cdk-glue-lake:removeDataOnDestroy` set to `true`.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * What every Glue job of a stack (or of a lake) shares, created once rather than per job: a KMS
+ * key, one Glue security configuration (S3 SSE-KMS, CloudWatch Logs KMS, job bookmark CSE-KMS),
+ * an encrypted bucket for `--TempDir` and Spark UI event logs whose files expire, the encrypted
+ * log group of continuous logging, and the failure notification rules.
+ *
+ * `GlueJob` uses `SharedJobResources.of(stack)` unless given one.
+ */
+export class SharedJobResources extends Construct {
+  /**
+   * The stack's shared resources, created on first use at the stack's root.
+   */
+  public static of(scope: IConstruct): SharedJobResources {
+    const stack = Stack.of(scope);
+    const existing = stack.node.tryFindChild(SINGLETON_ID);
+    if (existing) return existing as SharedJobResources;
+    return new SharedJobResources(stack, SINGLETON_ID);
+  }
+
+  /** The key of the security configuration, the temporary bucket and the log group. */
+  public readonly encryptionKey: kms.IKey;
+
+  /** The security configuration every job uses. */
+  public readonly securityConfiguration: glue.SecurityConfiguration;
+
+  /** Its name (part of the log group names Glue writes to). */
+  public readonly securityConfigurationName: string;
+
+  /** The bucket of the jobs' temporary directories (`--TempDir`) and Spark UI event logs. */
+  public readonly tempBucket: s3.IBucket;
+
+  /** How long temporary files live. */
+  public readonly tempFilesExpiration: Duration;
+
+  /**
+   * The prefix of the jobs' log groups (`--custom-logGroup-prefix`): Glue 5.0 writes driver, executor
+   * and Glue logger output to `<prefix>/error` and the script's stdout and stderr to `<prefix>/output`.
+   */
+  public readonly logGroupPrefix: string;
+
+  /** The log groups every job writes to (one log stream prefix per job): error, output and continuous (logs-v2). */
+  public readonly logGroups: logs.ILogGroup[];
+
+  /** How long logs are kept. */
+  public readonly logRetention: Duration;
+
+  /** The removal policy of the shared stateful resources (and of the jobs' log groups). */
+  public readonly removalPolicy: RemovalPolicy;
+
+  private readonly notifications: FailureNotifications;
+
+  constructor(scope: Construct, id: string, props: SharedJobResourcesProps = {}) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const removalPolicy = resolveRemovalPolicy(this, props.removalPolicy);
+    this.removalPolicy = removalPolicy;
+    const destroy = removalPolicy === RemovalPolicy.DESTROY;
+
+    this.tempFilesExpiration = props.tempFilesExpiration ?? Duration.days(3);
+    requireWholeDays(this, CONSTRUCT, 'tempFilesExpiration', this.tempFilesExpiration, 1);
+    this.logRetention = props.logRetention ?? Duration.days(90);
+    const retentionDays = this.validateLogRetention(this.logRetention);
+
+    const name = props.securityConfigurationName ?? Names.uniqueResourceName(this, { maxLength: 255, separator: '-' });
+    if (!Token.isUnresolved(name) && !/^[A-Za-z0-9_-]{1,255}$/.test(name)) {
+      throw new LakeValidationError(this, CONSTRUCT, 'securityConfigurationName', name,
+        "letters, digits, '-' and '_', 1 to 255 characters (Glue security configuration naming)");
+    }
+    this.securityConfigurationName = name;
+
+    this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
+      description: `Encrypts the logs, bookmarks and temporary files of the Glue jobs of ${this.node.path}`,
+      enableKeyRotation: true,
+      removalPolicy,
+      pendingWindow: Duration.days(30),
+    });
+    // CloudWatch Logs encrypts the Glue log groups (and this construct's) with the key; the
+    // encryption context pins each use to a log group of this account and region.
+    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowCloudWatchLogsForGlueJobLogs',
+      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: {
+          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+            service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        },
+      },
+    }));
+
+    this.securityConfiguration = new glue.SecurityConfiguration(this, 'SecurityConfiguration', {
+      securityConfigurationName: name,
+      s3Encryption: glue.S3Encryption.kms(this.encryptionKey),
+      cloudWatchEncryption: glue.CloudWatchEncryption.kms(this.encryptionKey),
+      jobBookmarksEncryption: glue.JobBookmarksEncryption.clientSideKms(this.encryptionKey),
+      removalPolicy,
+    });
+
+    const accessLogs = props.accessLogsBucket ?? this.createAccessLogsBucket(removalPolicy);
+    const temp = new s3.Bucket(this, 'TempBucket', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.encryptionKey,
+      bucketKeyEnabled: true,
+      ...secureBucketDefaults(),
+      lifecycleRules: [{
+        id: 'temporary-files-expiration',
+        expiration: this.tempFilesExpiration,
+        noncurrentVersionExpiration: Duration.days(1),
+        expiredObjectDeleteMarker: false,
+        abortIncompleteMultipartUploadAfter: Duration.days(1),
+      }],
+      removalPolicy,
+      autoDeleteObjects: destroy,
+    });
+    enableServerAccessLogs(temp, accessLogs as s3.Bucket, 'glue-temp/');
+    this.tempBucket = temp;
+
+    // Created here, encrypted and with a retention, before any job writes: Glue would otherwise
+    // create them with neither. The names are those Glue writes to for this security configuration.
+    this.logGroupPrefix = `/aws-glue/jobs/${name}`;
+    this.logGroups = [
+      ['ErrorLogGroup', `${this.logGroupPrefix}/error`],
+      ['OutputLogGroup', `${this.logGroupPrefix}/output`],
+      ['ContinuousLogGroup', continuousLogGroupName(name)],
+    ].map(([id, logGroupName]) => new logs.LogGroup(this, id, {
+      logGroupName,
+      encryptionKey: this.encryptionKey,
+      retention: retentionDays as logs.RetentionDays,
+      removalPolicy,
+    }));
+
+    this.notifications = new FailureNotifications(this, 'FailureNotifications');
+
+    acknowledgeNag(this,
+      { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: 'The temporary bucket holds scratch files that expire within days; replicating them to another region would only add cost.' },
+      { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason: 'The temporary bucket holds scratch files that expire within days; replicating them to another region would only add cost.' },
+      { id: 'PCI.DSS.321-S3BucketReplicationEnabled', reason: 'The temporary bucket holds scratch files that expire within days; replicating them to another region would only add cost.' },
+    );
+  }
+
+  /** The `s3://` URI of a job's temporary directory. */
+  public tempDirUri(jobKey: string): string {
+    return `s3://${this.tempBucket.bucketName}/${tempPrefix(jobKey)}`;
+  }
+
+  /**
+   * The log group ARNs a job role writes to: every group named after this security configuration
+   * (`<prefix>/error`, `<prefix>/output`, and the `-role/<role>/` groups of older Glue versions),
+   * and the continuous-logging group.
+   */
+  public jobLogGroupArns(): string[] {
+    const stack = Stack.of(this);
+    const arn = (pattern: string) => stack.formatArn({
+      service: 'logs', resource: 'log-group', resourceName: pattern, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    return [arn(`${this.logGroupPrefix}*`), arn(`${continuousLogGroupName(this.securityConfigurationName)}*`)];
+  }
+
+  /** The key prefix of a job's temporary directory. */
+  public tempDirPrefix(jobKey: string): string {
+    return tempPrefix(jobKey);
+  }
+
+  /**
+   * Sends a readable message to `topic` when one of the registered jobs' runs fails, times out or
+   * errors. Jobs are grouped into as few EventBridge rules as the event pattern size allows.
+   */
+  public notifyOnFailure(jobName: string, topic: import('aws-cdk-lib/aws-sns').ITopic): void {
+    this.notifications.add(jobName, topic);
+  }
+
+  /** The rules that route failed runs to topics (one or more per topic). */
+  public get failureRules(): import('aws-cdk-lib/aws-events').Rule[] {
+    return this.notifications.rules;
+  }
+
+  private validateLogRetention(retention: Duration): number {
+    if (retention.isUnresolved()) return NaN;
+    const days = retention.toDays({ integral: false });
+    if (!LOG_RETENTION_DAYS.includes(days)) {
+      throw new LakeValidationError(this, CONSTRUCT, 'logRetention', retention,
+        `one of the retention periods CloudWatch Logs accepts, in days: ${LOG_RETENTION_DAYS.join(', ')}`);
+    }
+    return days;
+  }
+
+  private createAccessLogsBucket(removalPolicy: RemovalPolicy): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'AccessLogs', {
+      // S3 server access logging delivers only to buckets encrypted with SSE-S3.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      ...secureBucketDefaults(),
+      lifecycleRules: [{
+        id: 'access-logs-expiration',
+        expiration: Duration.days(90),
+        noncurrentVersionExpiration: Duration.days(1),
+        abortIncompleteMultipartUploadAfter: Duration.days(1),
+      }],
+      removalPolicy,
+      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
+    });
+    const loop = 'This bucket is the server access log destination of the temporary bucket; logging its own access would write logs about logs in a loop.';
+    const sseS3 = 'S3 server access logging can only deliver to a bucket encrypted with SSE-S3 (AES-256); SSE-KMS is not supported for the target bucket.';
+    acknowledgeNag(bucket,
+      { id: 'AwsSolutions-S1', reason: loop },
+      { id: 'HIPAA.Security-S3BucketLoggingEnabled', reason: loop },
+      { id: 'NIST.800.53.R5-S3BucketLoggingEnabled', reason: loop },
+      { id: 'PCI.DSS.321-S3BucketLoggingEnabled', reason: loop },
+      { id: 'HIPAA.Security-S3DefaultEncryptionKMS', reason: sseS3 },
+      { id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason: sseS3 },
+      { id: 'PCI.DSS.321-S3DefaultEncryptionKMS', reason: sseS3 },
+    );
+    return bucket;
+  }
+}
+
+/** `jobs/<key>/`: one temporary directory per job. */
+function tempPrefix(jobKey: string): string {
+  return `jobs/${jobKey}/`;
+}
+
+/**
+ * The continuous-logging log group of jobs with a security configuration (Glue 3.0 and 4.0): Glue
+ * appends the configuration's name to `/aws-glue/jobs/logs-v2`.
+ */
+export function continuousLogGroupName(securityConfigurationName: string): string {
+  return `/aws-glue/jobs/logs-v2-${securityConfigurationName}`;
+}
