@@ -68,6 +68,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testPathIgnorePatterns: ['/node_modules/', '/integ/', '/examples/', '/cdk.out/'],
       coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
       modulePathIgnorePatterns: ['<rootDir>/integ/', '<rootDir>/examples/', '<rootDir>/cdk.out/', '<rootDir>/dist/'],
+      setupFiles: ['<rootDir>/test/setup/polyfills.ts'],
     },
   },
 

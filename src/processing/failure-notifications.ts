@@ -1,14 +1,18 @@
-import { Names, Token } from 'aws-cdk-lib';
+import { Duration, Names, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { acknowledgeNag } from '../private/nag';
 import { Construct } from 'constructs';
 
+/** The largest event pattern EventBridge accepts by default, in characters. */
+export const EVENT_PATTERN_LIMIT = 2_048;
 /**
- * The largest event pattern EventBridge accepts is 4,096 characters; the rules stay under this
- * budget, which leaves room for the fixed part of the pattern.
+ * The characters the job names of one rule may take: the limit less the fixed part of the pattern
+ * (source, detail type, states: under 150 characters) and a margin.
  */
-export const EVENT_PATTERN_BUDGET = 3_500;
+const JOB_NAMES_BUDGET = EVENT_PATTERN_LIMIT - 248;
 /** The size a job name whose value is unknown at synth time may take (Glue's maximum). */
 const UNKNOWN_NAME_SIZE = 255;
 /** The run states that notify: the run did not succeed and was not stopped on purpose. */
@@ -26,6 +30,12 @@ interface RuleSlot {
 export class FailureNotifications extends Construct {
   private readonly slots = new Map<sns.ITopic, RuleSlot[]>();
   private readonly _rules: events.Rule[] = [];
+  private deadLetters?: sqs.Queue;
+
+  /** Notifications EventBridge could not deliver (e.g. a topic policy or key that refuses it), kept 14 days. */
+  public get deadLetterQueue(): sqs.IQueue | undefined {
+    return this.deadLetters;
+  }
 
   public get rules(): events.Rule[] {
     return [...this._rules];
@@ -40,7 +50,7 @@ export class FailureNotifications extends Construct {
       this.slots.set(topic, slots);
     }
     let slot = slots[slots.length - 1];
-    if (!slot || slot.size + size > EVENT_PATTERN_BUDGET) {
+    if (!slot || slot.size + size > JOB_NAMES_BUDGET) {
       slot = { rule: this.createRule(topic, slots.length), size: 0 };
       slots.push(slot);
     }
@@ -60,6 +70,9 @@ export class FailureNotifications extends Construct {
     });
     const field = (path: string) => events.EventField.fromPath(`$.detail.${path}`);
     rule.addTarget(new targets.SnsTopic(topic, {
+      deadLetterQueue: this.deadLetterQueueOnce(),
+      retryAttempts: 185,
+      maxEventAge: Duration.hours(24),
       message: events.RuleTargetInput.fromText(
         `Glue job ${field('jobName')} run ${field('jobRunId')} ended in state ${field('state')} `
         + `at ${events.EventField.time} in ${events.EventField.region}: ${field('message')}`,
@@ -67,5 +80,18 @@ export class FailureNotifications extends Construct {
     }));
     this._rules.push(rule);
     return rule;
+  }
+
+  private deadLetterQueueOnce(): sqs.Queue {
+    if (!this.deadLetters) {
+      this.deadLetters = new sqs.Queue(this, 'DeadLetters', {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      const reason = 'This queue is itself the dead-letter queue of the failure notification rules; a dead-letter queue of a dead-letter queue would only move the same messages again.';
+      acknowledgeNag(this.deadLetters, { id: 'AwsSolutions-SQS3', reason }, { id: 'Serverless-SQSRedrivePolicy', reason });
+    }
+    return this.deadLetters;
   }
 }

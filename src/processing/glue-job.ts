@@ -361,7 +361,8 @@ export class GlueJob extends glue.JobBase {
 
     this.grantRuntime(props, jobKey);
     if (props.schedule) this.addSchedule(props.schedule, v);
-    if (props.failureTopic) this.shared.notifyOnFailure(this.jobName, props.failureTopic);
+    // The literal name keeps the event pattern small (a Ref would be counted at Glue's 255-character maximum).
+    if (props.failureTopic) this.shared.notifyOnFailure(name, props.failureTopic);
   }
 
   /**

@@ -1,0 +1,508 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { lakeStack, newStack, onlyResource, script } from './fixtures';
+import { BookmarkedJob, GlueJob, SharedJobResources } from '../../src';
+import { EVENT_PATTERN_LIMIT } from '../../src/processing/failure-notifications';
+import { expectNoNagFindings, nagV2Errors } from '../helpers/nag';
+
+/** The statements of the job role's policy, by Sid when they have one. */
+function roleStatements(template: Template, job: GlueJob): any[] {
+  const stack = Stack.of(job);
+  const policyId = stack.getLogicalId(job.role.node.findChild('DefaultPolicy').node.defaultChild as any);
+  return template.toJSON().Resources[policyId].Properties.PolicyDocument.Statement;
+}
+
+function jobProps(template: Template): any {
+  return onlyResource(template, 'AWS::Glue::Job').props;
+}
+
+/** A glob of an IAM resource ARN (rendered with the fixture's partition) as a RegExp. */
+function arnGlob(arn: string): RegExp {
+  return new RegExp(`^${arn.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+}
+
+/** Renders `{ Fn::Join: ['', ['arn:', { Ref: 'AWS::Partition' }, '...']] }` as a string. */
+function render(value: any): string {
+  if (typeof value === 'string') return value;
+  if (value.Ref === 'AWS::Partition') return 'aws';
+  if (value.Ref) return `<${value.Ref}>`;
+  if (value['Fn::GetAtt']) return `<${value['Fn::GetAtt'].join('.')}>`;
+  if (value['Fn::Join']) return value['Fn::Join'][1].map(render).join(value['Fn::Join'][0]);
+  throw new Error(`cannot render ${JSON.stringify(value)}`);
+}
+
+describe('GlueJob defaults', () => {
+  const stack = newStack();
+  const job = new GlueJob(stack, 'Orders', { script: script() });
+  const template = Template.fromStack(stack);
+  const props = jobProps(template);
+
+  test('Glue 5.0, G.1X workers with auto scaling up to 10, standard execution class', () => {
+    expect(props.GlueVersion).toBe('5.0');
+    expect(props.WorkerType).toBe('G.1X');
+    expect(props.NumberOfWorkers).toBe(10);
+    expect(props.DefaultArguments['--enable-auto-scaling']).toBe('true');
+    expect(props.ExecutionClass).toBeUndefined();
+    expect(props.Command).toEqual(expect.objectContaining({ Name: 'glueetl', PythonVersion: '3' }));
+  });
+
+  test('60-minute timeout, no retries, one run at a time', () => {
+    expect(props.Timeout).toBe(60);
+    expect(props.MaxRetries).toBe(0);
+    expect(props.ExecutionProperty).toEqual({ MaxConcurrentRuns: 1 });
+  });
+
+  test('metrics and observability metrics on, Spark UI off, bookmarks off, Data Catalog as metastore', () => {
+    const args = props.DefaultArguments;
+    expect(args['--enable-metrics']).toBe('');
+    expect(args['--enable-observability-metrics']).toBe('true');
+    expect(args['--enable-spark-ui']).toBeUndefined();
+    expect(args['--job-bookmark-option']).toBe('job-bookmark-disable');
+    expect(args['--enable-glue-datacatalog']).toBe('true');
+    expect(args['--env']).toBeUndefined();
+  });
+
+  test('the shared security configuration encrypts S3 with SSE-KMS, logs with KMS and bookmarks with CSE-KMS', () => {
+    const config = onlyResource(template, 'AWS::Glue::SecurityConfiguration');
+    expect(props.SecurityConfiguration).toEqual({ Ref: config.logicalId });
+    expect(config.props.Name).toBe(job.shared.securityConfigurationName);
+    const enc = config.props.EncryptionConfiguration;
+    const key = { 'Fn::GetAtt': [expect.stringMatching(/^CdkGlueLakeSharedJobResourcesKey/), 'Arn'] };
+    expect(enc.S3Encryptions).toEqual([{ S3EncryptionMode: 'SSE-KMS', KmsKeyArn: key }]);
+    expect(enc.CloudWatchEncryption).toEqual({ CloudWatchEncryptionMode: 'SSE-KMS', KmsKeyArn: key });
+    expect(enc.JobBookmarksEncryption).toEqual({ JobBookmarksEncryptionMode: 'CSE-KMS', KmsKeyArn: key });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  test('--TempDir is the job\'s own prefix in the shared temporary bucket, which is KMS-encrypted and expires files', () => {
+    expect(render(props.DefaultArguments['--TempDir'])).toMatch(/^s3:\/\/<CdkGlueLakeSharedJobResourcesTempBucket\w+>\/jobs\/Stack-Orders-[0-9A-F]{8}\/$/);
+    expect(job.tempDir).toContain('/jobs/Stack-Orders-');
+    const bucket = Object.values(template.findResources('AWS::S3::Bucket'))
+      .find((b: any) => b.Properties.LifecycleConfiguration?.Rules?.some((r: any) => r.Id === 'temporary-files-expiration')) as any;
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('aws:kms');
+    expect(bucket.Properties.LifecycleConfiguration.Rules).toContainEqual(expect.objectContaining({
+      Id: 'temporary-files-expiration', ExpirationInDays: 3, Status: 'Enabled',
+    }));
+    expect(bucket.Properties.LoggingConfiguration).toBeDefined();
+  });
+
+  test('logs go to encrypted log groups with a retention, named as Glue names them, which the role may write', () => {
+    const args = props.DefaultArguments;
+    const prefix: string = args['--custom-logGroup-prefix'];
+    expect(prefix).toBe(`/aws-glue/jobs/${job.shared.securityConfigurationName}`);
+    expect(args['--custom-logStream-prefix']).toMatch(/^Stack-Orders-[0-9A-F]{8}$/);
+    expect(args['--enable-continuous-cloudwatch-log']).toBe('true');
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup')).map((g: any) => g.Properties);
+    const names = groups.map(g => g.LogGroupName);
+    expect(names).toEqual(expect.arrayContaining([
+      `${prefix}/error`, `${prefix}/output`, `/aws-glue/jobs/logs-v2-${job.shared.securityConfigurationName}`,
+    ]));
+    for (const g of groups) {
+      expect(g.RetentionInDays).toBe(90);
+      expect(g.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^CdkGlueLakeSharedJobResourcesKey/), 'Arn'] });
+    }
+    // Every log group (and its streams) is covered by the role's log statement.
+    const logs = roleStatements(template, job).find(s => s.Sid === 'WriteJobLogs');
+    expect(logs.Action).toEqual(['logs:CreateLogGroup', 'logs:AssociateKmsKey', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    const globs = logs.Resource.map(render).map(arnGlob);
+    for (const name of names) {
+      for (const arn of [`arn:aws:logs:eu-west-1:111111111111:log-group:${name}`, `arn:aws:logs:eu-west-1:111111111111:log-group:${name}:log-stream:jr_1-driver`]) {
+        expect(globs.some((g: RegExp) => g.test(arn))).toBe(true);
+      }
+    }
+    expect(globs.some((g: RegExp) => g.test('arn:aws:logs:eu-west-1:111111111111:log-group:/aws-glue/jobs/output'))).toBe(false);
+  });
+
+  test('the key lets CloudWatch Logs use it for log groups of this account and region only', () => {
+    const key = onlyResource(template, 'AWS::KMS::Key');
+    const statement = key.props.KeyPolicy.Statement.find((s: any) => s.Sid === 'AllowCloudWatchLogsForGlueJobLogs');
+    expect(statement.Principal).toEqual({ Service: 'logs.eu-west-1.amazonaws.com' });
+    expect(render(statement.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn'])).toBe('arn:aws:logs:eu-west-1:111111111111:log-group:*');
+  });
+
+  test('the role trusts glue.amazonaws.com for this account only and has no managed policy', () => {
+    const role = onlyResource(template, 'AWS::IAM::Role');
+    expect(role.props.AssumeRolePolicyDocument.Statement).toEqual([{
+      Action: 'sts:AssumeRole',
+      Effect: 'Allow',
+      Principal: { Service: 'glue.amazonaws.com' },
+      Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
+    }]);
+    expect(role.props.ManagedPolicyArns).toBeUndefined();
+  });
+
+  test('the role reads exactly the script object, uses its temp dir, the key, logs and Glue metrics', () => {
+    const statements = roleStatements(template, job);
+    const bySid = Object.fromEntries(statements.map(s => [s.Sid, s]));
+    expect(Object.keys(bySid).sort()).toEqual(['ListTempDir', 'PutGlueMetrics', 'ReadJobCode', 'UseSecurityConfigurationKey', 'UseTempDir', 'WriteJobLogs']);
+    expect(bySid.ReadJobCode.Action).toBe('s3:GetObject');
+    expect(render(bySid.ReadJobCode.Resource)).toMatch(/^arn:aws:s3:::cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.py$/);
+    expect(render(bySid.UseTempDir.Resource)).toMatch(/^<CdkGlueLakeSharedJobResourcesTempBucket\w+\.Arn>\/jobs\/Stack-Orders-[0-9A-F]{8}\/\*$/);
+    expect(bySid.ListTempDir.Condition.StringLike['s3:prefix']).toEqual([expect.stringMatching(/^jobs\/Stack-Orders-[0-9A-F]{8}\/\*$/)]);
+    expect(bySid.UseSecurityConfigurationKey.Action).toEqual(['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']);
+    expect(bySid.PutGlueMetrics).toEqual(expect.objectContaining({
+      Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'Glue' } },
+    }));
+    // No statement but the metrics one uses a bare '*'.
+    expect(statements.filter(s => s.Resource === '*').map(s => s.Sid)).toEqual(['PutGlueMetrics']);
+  });
+
+  test('implements glue.IJob: name, ARN, principal, metrics and event rules', () => {
+    const asIJob: glue.IJob = job;
+    expect(Stack.of(job).resolve(asIJob.jobName)).toEqual({ Ref: expect.stringMatching(/^Orders/) });
+    expect(asIJob.grantPrincipal).toBe(job.role);
+    expect(job.job).toBeInstanceOf(glue.PySparkEtlJob);
+    const stack2 = newStack();
+    const j2 = new GlueJob(stack2, 'J', { script: script(), jobName: 'orders-to-silver' });
+    j2.onFailure('Failed');
+    j2.metricFailure();
+    const t2 = Template.fromStack(stack2);
+    expect(Stack.of(j2).resolve(j2.jobArn)).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':glue:eu-west-1:111111111111:job/', { Ref: expect.any(String) }]] });
+    t2.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ source: ['aws.glue'], detail: { jobName: [{ Ref: Match.stringLikeRegexp('^J') }], state: ['FAILED'] } }),
+    });
+    expect(jobProps(t2).Name).toBe('orders-to-silver');
+  });
+});
+
+describe('GlueJob props', () => {
+  test('every default can be overridden', () => {
+    const stack = newStack();
+    new GlueJob(stack, 'J', {
+      script: script(),
+      jobName: 'custom',
+      description: 'Orders to silver',
+      glueVersion: glue.GlueVersion.V4_0,
+      workerType: glue.WorkerType.G_2X,
+      maxWorkers: 4,
+      autoScaling: false,
+      executionClass: glue.ExecutionClass.FLEX,
+      timeout: Duration.minutes(15),
+      maxRetries: 2,
+      maxConcurrentRuns: 3,
+      enableMetrics: false,
+      enableObservabilityMetrics: false,
+      sparkUi: true,
+      arguments: { '--orders_table': 'orders' },
+      environment: 'prod',
+      additionalPythonModules: ['pydantic==2.9.2', 'pyarrow==17.0.0'],
+      tags: { team: 'sales' },
+    });
+    const props = jobProps(Template.fromStack(stack));
+    expect(props).toEqual(expect.objectContaining({
+      Name: 'custom', Description: 'Orders to silver', GlueVersion: '4.0', WorkerType: 'G.2X', NumberOfWorkers: 4,
+      ExecutionClass: 'FLEX', Timeout: 15, MaxRetries: 2, ExecutionProperty: { MaxConcurrentRuns: 3 }, Tags: { team: 'sales' },
+    }));
+    const args = props.DefaultArguments;
+    expect(args['--enable-auto-scaling']).toBeUndefined();
+    expect(args['--enable-metrics']).toBeUndefined();
+    expect(args['--enable-observability-metrics']).toBeUndefined();
+    expect(args['--enable-spark-ui']).toBe('true');
+    expect(render(args['--spark-event-logs-path'])).toMatch(/^s3:\/\/<CdkGlueLakeSharedJobResourcesTempBucket\w+>\/\/?spark-ui\/Stack-J-[0-9A-F]{8}\/$/);
+    expect(args['--orders_table']).toBe('orders');
+    expect(args['--env']).toBe('prod');
+    expect(args['--additional-python-modules']).toBe('pydantic==2.9.2,pyarrow==17.0.0');
+  });
+
+  test('the Spark UI event logs are written under the job\'s own prefix', () => {
+    const stack = newStack();
+    const job = new GlueJob(stack, 'J', { script: script(), sparkUi: true });
+    const temp = roleStatements(Template.fromStack(stack), job).find(s => s.Sid === 'UseTempDir');
+    expect(temp.Resource.map(render)).toEqual([
+      expect.stringMatching(/\/jobs\/Stack-J-[0-9A-F]{8}\/\*$/), expect.stringMatching(/\/spark-ui\/Stack-J-[0-9A-F]{8}\/\*$/),
+    ]);
+  });
+
+  test('extra Python files are readable, object by object', () => {
+    const stack = newStack();
+    const job = new GlueJob(stack, 'J', { script: script(), extraPythonFiles: [glue.Code.fromAsset(__filename)] });
+    const template = Template.fromStack(stack);
+    const code = roleStatements(template, job).find(s => s.Sid === 'ReadJobCode');
+    expect(code.Resource).toHaveLength(2);
+    expect(jobProps(template).DefaultArguments['--extra-py-files']).toMatch(/^s3:\/\/cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.ts$/);
+  });
+
+  test('connections: the role may read them and manage the network interfaces Glue creates', () => {
+    const stack = newStack();
+    const connection = glue.Connection.fromConnectionName(stack, 'C', 'vpc-connection');
+    const job = new GlueJob(stack, 'J', { script: script(), connections: [connection] });
+    const template = Template.fromStack(stack);
+    expect(jobProps(template).Connections).toEqual({ Connections: ['vpc-connection'] });
+    const read = roleStatements(template, job).find(s => s.Sid === 'ReadConnections');
+    expect(read.Action).toBe('glue:GetConnection');
+    expect(read.Resource.map(render)).toEqual([
+      'arn:aws:glue:eu-west-1:111111111111:catalog', 'arn:aws:glue:eu-west-1:111111111111:connection/vpc-connection',
+    ]);
+    expectNoNagFindings(stack);
+  });
+
+  test('jobs of a stack share one security configuration, key, temporary bucket and set of log groups', () => {
+    const stack = newStack();
+    new GlueJob(stack, 'A', { script: script() });
+    const before = Object.keys(Template.fromStack(stack).toJSON().Resources).length;
+    const second = newStack();
+    new GlueJob(second, 'A', { script: script() });
+    new GlueJob(second, 'B', { script: script() });
+    const template = Template.fromStack(second);
+    template.resourceCountIs('AWS::Glue::SecurityConfiguration', 1);
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.resourceCountIs('AWS::Logs::LogGroup', 3);
+    // One more job adds its role, the role's policy and the job: three resources.
+    expect(Object.keys(template.toJSON().Resources).length - before).toBe(3);
+  });
+
+  test('a SharedJobResources can be passed (e.g. one per lake) with its own key and settings', () => {
+    const { stack, lake } = lakeStack();
+    const shared = new SharedJobResources(stack, 'JobsOfLake', {
+      encryptionKey: lake.encryptionKey,
+      accessLogsBucket: lake.accessLogsBucket,
+      logRetention: Duration.days(30),
+      tempFilesExpiration: Duration.days(1),
+      securityConfigurationName: 'sales-jobs',
+    });
+    const job = new GlueJob(stack, 'J', { script: script(), shared });
+    const template = Template.fromStack(stack);
+    expect(job.shared).toBe(shared);
+    expect(onlyResource(template, 'AWS::Glue::SecurityConfiguration').props.Name).toBe('sales-jobs');
+    expect(jobProps(template).DefaultArguments['--custom-logGroup-prefix']).toBe('/aws-glue/jobs/sales-jobs');
+    template.resourceCountIs('AWS::Glue::SecurityConfiguration', 1);
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws-glue/jobs/sales-jobs/error', RetentionInDays: 30 });
+    expectNoNagFindings(stack);
+  });
+});
+
+describe('data wiring', () => {
+  test('readsFrom grants read under the prefix and passes --input_<layer>_path and _database', () => {
+    const { stack, lake } = lakeStack();
+    const job = new GlueJob(stack, 'J', { script: script() });
+    job.readsFrom(lake.bronze, { prefix: 'orders/' });
+    const template = Template.fromStack(stack);
+    const args = jobProps(template).DefaultArguments;
+    expect(render(args['--input_bronze_path'])).toMatch(/^s3:\/\/<LakeBronzeBucket\w+>\/orders\/$/);
+    expect(args['--input_bronze_database']).toEqual({ Ref: expect.stringMatching(/^LakeBronzeDatabase/) });
+    const statements = roleStatements(template, job);
+    const objects = statements.find(s => JSON.stringify(s.Resource).includes('/orders/*'));
+    expect(objects.Action).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
+    expect(statements.some(s => [].concat(s.Action).includes('s3:PutObject') && JSON.stringify(s.Resource).includes('LakeBronze'))).toBe(false);
+  });
+
+  test('writesTo grants read and write under the prefix, registers it with the layer\'s staging lifecycle and passes --output_<layer>_*', () => {
+    const { stack, lake } = lakeStack();
+    const job = new GlueJob(stack, 'J', { script: script() });
+    job.writesTo(lake.silver, { prefix: 'orders/' });
+    const template = Template.fromStack(stack);
+    const args = jobProps(template).DefaultArguments;
+    expect(render(args['--output_silver_path'])).toMatch(/^s3:\/\/<LakeSilverBucket\w+>\/orders\/$/);
+    expect(lake.silver.stagingLifecycle!.prefixes).toContain('orders/');
+    const objects = roleStatements(template, job).find(s => JSON.stringify(s.Resource).includes('/orders/*'));
+    expect(objects.Action).toEqual(['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts']);
+  });
+
+  test('argumentName names the arguments, so two locations of one layer can be told apart', () => {
+    const { stack, lake } = lakeStack();
+    const job = new GlueJob(stack, 'J', { script: script() });
+    job.readsFrom(lake.bronze, { prefix: 'orders/', argumentName: 'orders' }).readsFrom(lake.bronze, { prefix: 'customers/', argumentName: 'customers' });
+    const args = jobProps(Template.fromStack(stack)).DefaultArguments;
+    expect(Object.keys(args).filter(k => /_(path|database)$/.test(k)).sort()).toEqual(['--customers_database', '--customers_path', '--orders_database', '--orders_path']);
+  });
+
+  test('a job cannot write to a raw layer', () => {
+    const { stack, lake } = lakeStack();
+    const job = new GlueJob(stack, 'J', { script: script() });
+    expect(() => job.writesTo(lake.bronze)).toThrow(
+      "GlueJob at 'Stack/J': invalid prop 'location': received the raw layer 'bronze'; expected a curated layer or a table in one: raw layers are immutable (deletes are denied) and have no Spark staging lifecycle");
+  });
+
+  test('two locations with the same argument names are refused', () => {
+    const { stack, lake } = lakeStack();
+    const job = new GlueJob(stack, 'J', { script: script() });
+    job.readsFrom(lake.bronze, { prefix: 'orders/' });
+    expect(() => job.readsFrom(lake.bronze, { prefix: 'customers/' })).toThrow(
+      "GlueJob at 'Stack/J': invalid prop 'argumentName': received \"input_bronze\"; expected a name that no other location or argument of this job uses (--input_bronze_path is taken); pass argumentName to tell two locations of one layer apart");
+  });
+
+  test('grantStartRun allows start, get, list and stop runs of this job only', () => {
+    const stack = newStack();
+    const job = new GlueJob(stack, 'J', { script: script() });
+    const operator = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+    job.grantStartRun(operator);
+    const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .find((p: any) => p.Properties.Roles[0].Ref.startsWith('Operator')) as any;
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([{
+      Action: ['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun'],
+      Effect: 'Allow',
+      Resource: Stack.of(job).resolve(job.jobArn),
+    }]);
+  });
+});
+
+describe('scheduling and chaining', () => {
+  test.each([
+    [events.Schedule.cron({ minute: '0', hour: '2' }), 'cron(0 2 * * ? *)'],
+    [events.Schedule.expression('cron(15 6 ? * MON-FRI *)'), 'cron(15 6 ? * MON-FRI *)'],
+    [events.Schedule.rate(Duration.minutes(15)), 'cron(0/15 * * * ? *)'],
+    [events.Schedule.rate(Duration.hours(1)), 'cron(0 * * * ? *)'],
+    [events.Schedule.rate(Duration.hours(6)), 'cron(0 0/6 * * ? *)'],
+    [events.Schedule.rate(Duration.days(1)), 'cron(0 0 * * ? *)'],
+  ])('schedule %s becomes a Glue scheduled trigger with %s', (schedule, cron) => {
+    const stack = newStack();
+    const job = new GlueJob(stack, 'J', { script: script(), schedule });
+    const trigger = onlyResource(Template.fromStack(stack), 'AWS::Glue::Trigger').props;
+    expect(trigger).toEqual(expect.objectContaining({
+      Type: 'SCHEDULED', Schedule: cron, StartOnCreation: true, Actions: [{ JobName: Stack.of(job).resolve(job.jobName) }],
+    }));
+  });
+
+  test('runsAfter starts the job when every upstream run SUCCEEDS (one conditional trigger)', () => {
+    const stack = newStack();
+    const bronze = new GlueJob(stack, 'ToSilver', { script: script() });
+    const other = new GlueJob(stack, 'Other', { script: script() });
+    const gold = new GlueJob(stack, 'ToGold', { script: script() });
+    gold.runsAfter(bronze).runsAfter(other).runsAfter(bronze);
+    const triggers = Object.values(Template.fromStack(stack).findResources('AWS::Glue::Trigger')).map((t: any) => t.Properties);
+    expect(triggers).toEqual([{
+      Type: 'CONDITIONAL',
+      StartOnCreation: true,
+      Description: 'Starts Stack/ToGold when its upstream jobs succeed',
+      Actions: [{ JobName: Stack.of(gold).resolve(gold.jobName) }],
+      Predicate: {
+        Logical: 'AND',
+        Conditions: [
+          { LogicalOperator: 'EQUALS', JobName: Stack.of(bronze).resolve(bronze.jobName), State: 'SUCCEEDED' },
+          { LogicalOperator: 'EQUALS', JobName: Stack.of(other).resolve(other.jobName), State: 'SUCCEEDED' },
+        ],
+      },
+    }]);
+  });
+
+  test('a chain cannot loop', () => {
+    const stack = newStack();
+    const a = new GlueJob(stack, 'A', { script: script() });
+    const b = new GlueJob(stack, 'B', { script: script() });
+    const c = new GlueJob(stack, 'C', { script: script() });
+    b.runsAfter(a);
+    c.runsAfter(b);
+    expect(() => a.runsAfter(c)).toThrow("GlueJob at 'Stack/A': invalid prop 'upstream': received the construct at 'Stack/C'; expected a job that does not already run after 'Stack/A' (the chain would be a cycle)");
+    expect(() => a.runsAfter(a)).toThrow("GlueJob at 'Stack/A': invalid prop 'upstream': received the construct at 'Stack/A'; expected another job: a job cannot run after itself");
+  });
+});
+
+describe('failure notifications', () => {
+  test('one rule per topic sends a readable message when a run fails, times out or errors', () => {
+    const stack = newStack();
+    const topic = new sns.Topic(stack, 'Alerts', { enforceSSL: true });
+    new GlueJob(stack, 'A', { script: script(), jobName: 'orders-to-silver', failureTopic: topic });
+    new GlueJob(stack, 'B', { script: script(), jobName: 'silver-to-gold', failureTopic: topic });
+    const template = Template.fromStack(stack);
+    const rule = onlyResource(template, 'AWS::Events::Rule').props;
+    expect(rule.EventPattern).toEqual({
+      'source': ['aws.glue'],
+      'detail-type': ['Glue Job State Change'],
+      'detail': { state: ['FAILED', 'TIMEOUT', 'ERROR'], jobName: ['orders-to-silver', 'silver-to-gold'] },
+    });
+    expect(rule.Targets).toHaveLength(1);
+    expect(rule.Targets[0].DeadLetterConfig.Arn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/DeadLetters/), 'Arn'] });
+    expect(rule.Targets[0].RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 });
+    expect(rule.Targets[0].InputTransformer.InputTemplate).toBe(
+      '"Glue job <detail-jobName> run <detail-jobRunId> ended in state <detail-state> at <time> in <region>: <detail-message>"');
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: Match.objectLike({ Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' })]) }),
+    });
+  });
+
+  test('100 jobs in one stack: every rule\'s pattern stays within the EventBridge limit and every job is covered once', () => {
+    const stack = newStack();
+    const topic = new sns.Topic(stack, 'Alerts');
+    const names = Array.from({ length: 100 }, (_, i) => `sales-lake-dev-orders-pipeline-step-${String(i).padStart(3, '0')}`);
+    names.forEach((jobName, i) => new GlueJob(stack, `Job${i}`, { script: script(), jobName, failureTopic: topic }));
+    const rules = Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule')).map((r: any) => r.Properties.EventPattern);
+    expect(rules.length).toBeGreaterThan(1);
+    expect(rules.length).toBeLessThanOrEqual(4);
+    for (const pattern of rules) expect(JSON.stringify(pattern).length).toBeLessThanOrEqual(EVENT_PATTERN_LIMIT);
+    expect(rules.flatMap(p => p.detail.jobName).sort()).toEqual([...names].sort());
+  });
+});
+
+describe('BookmarkedJob', () => {
+  test('enables bookmarks, keeps one run at a time and creates the reprocessing state machine', () => {
+    const stack = newStack();
+    const job = new BookmarkedJob(stack, 'Events', { script: script() });
+    const template = Template.fromStack(stack);
+    const props = jobProps(template);
+    expect(props.DefaultArguments['--job-bookmark-option']).toBe('job-bookmark-enable');
+    expect(props.ExecutionProperty).toEqual({ MaxConcurrentRuns: 1 });
+    expect(job.reprocessStateMachine).toBeDefined();
+    const sm = onlyResource(template, 'AWS::StepFunctions::StateMachine').props;
+    expect(sm.StateMachineType).toBe('STANDARD');
+    expect(sm.TracingConfiguration).toEqual({ Enabled: true });
+    expect(sm.LoggingConfiguration.Level).toBe('ALL');
+    const logGroup = Object.values(template.findResources('AWS::Logs::LogGroup')).map((g: any) => g.Properties)
+      .find(g => g.LogGroupName.startsWith('/aws/vendedlogs/states/'));
+    expect(logGroup.KmsKeyId).toBeDefined();
+    expect(logGroup.RetentionInDays).toBe(90);
+  });
+
+  test('the state machine may run, reset and stop this job only', () => {
+    const stack = newStack();
+    const job = new BookmarkedJob(stack, 'Events', { script: script() });
+    const smRole = job.reprocessStateMachine!.role;
+    const policyId = stack.getLogicalId(smRole.node.findChild('DefaultPolicy').node.defaultChild as any);
+    const statements = Template.fromStack(stack).toJSON().Resources[policyId].Properties.PolicyDocument.Statement;
+    const jobArn = Stack.of(job).resolve(job.jobArn);
+    const glueStatements = statements.filter((s: any) => [].concat(s.Action).some((a: string) => a.startsWith('glue:')));
+    expect(glueStatements.flatMap((s: any) => [].concat(s.Action)).sort()).toEqual(
+      ['glue:BatchStopJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:ResetJobBookmark', 'glue:StartJobRun']);
+    for (const s of glueStatements) expect([].concat(s.Resource)).toEqual([jobArn]);
+  });
+
+  test('raising maxConcurrentRuns warns that runs share one bookmark state', () => {
+    const stack = newStack();
+    new BookmarkedJob(stack, 'Events', { script: script(), maxConcurrentRuns: 2 });
+    Annotations.fromStack(stack).hasWarning('/Stack/Events', Match.stringLikeRegexp('maxConcurrentRuns is 2: concurrent runs of a bookmarked job share one bookmark state'));
+  });
+
+  test('reprocessing: false creates no state machine, and grantReprocess then explains why it cannot', () => {
+    const stack = newStack();
+    const job = new BookmarkedJob(stack, 'Events', { script: script(), reprocessing: false });
+    Template.fromStack(stack).resourceCountIs('AWS::StepFunctions::StateMachine', 0);
+    expect(() => job.grantReprocess(new iam.AccountRootPrincipal())).toThrow(
+      "BookmarkedJob at 'Stack/Events': invalid prop 'reprocessing': received false; expected true to grant reprocessing (the job has no reprocessing state machine)");
+  });
+
+  test('grantReprocess allows starting and following executions of this state machine', () => {
+    const stack = newStack();
+    const job = new BookmarkedJob(stack, 'Events', { script: script() });
+    const operator = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+    job.grantReprocess(operator);
+    const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .find((p: any) => p.Properties.Roles[0].Ref.startsWith('Operator')) as any;
+    const actions = policy.Properties.PolicyDocument.Statement.flatMap((s: any) => [].concat(s.Action)).sort();
+    expect(actions).toEqual(['states:DescribeExecution', 'states:GetExecutionHistory', 'states:StartExecution', 'states:StopExecution']);
+  });
+});
+
+describe('cdk-nag', () => {
+  test('jobs wired to a lake, with schedule, chain, notifications and reprocessing: zero unacknowledged findings in the five packs', () => {
+    const { stack, lake } = lakeStack();
+    const topic = new sns.Topic(stack, 'Alerts', { enforceSSL: true, masterKey: lake.encryptionKey });
+    const orders = new GlueJob(stack, 'Orders', {
+      script: script(), environment: 'dev', failureTopic: topic, sparkUi: true, schedule: events.Schedule.cron({ minute: '0', hour: '2' }),
+    });
+    orders.readsFrom(lake.bronze, { prefix: 'orders/' }).writesTo(lake.silver, { prefix: 'orders/' });
+    const events_ = new BookmarkedJob(stack, 'Events', { script: script(), failureTopic: topic });
+    events_.readsFrom(lake.bronze, { prefix: 'events/' }).writesTo(lake.silver, { prefix: 'events/' }).runsAfter(orders);
+    expectNoNagFindings(stack);
+  });
+
+  test('cdk-nag 2 (AwsSolutions, HIPAA, NIST, PCI) reports no errors either', () => {
+    const { stack, lake } = lakeStack();
+    const job = new BookmarkedJob(stack, 'Events', { script: script() });
+    job.readsFrom(lake.bronze, { prefix: 'events/' }).writesTo(lake.silver, { prefix: 'events/' });
+    expect(nagV2Errors(stack.node.root as any, stack)).toEqual([]);
+  });
+});
