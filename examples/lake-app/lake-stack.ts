@@ -1,12 +1,22 @@
+import * as path from 'path';
 import { Duration, Stack, StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
 // The example imports the library by its package name, as a user does (scripts/link-self.js links it).
 // eslint-disable-next-line import/no-extraneous-dependencies
-import { BronzeSilverGoldLake, LayerDefinition } from 'cdk-glue-lake';
+import { BookmarkedJob, BronzeSilverGoldLake, GlueJob, LayerDefinition, SharedJobResources } from 'cdk-glue-lake';
 import { Construct } from 'constructs';
 
-/** The example data lake: bronze/silver/gold layers, their Glue databases and an Athena workgroup. */
+/**
+ * The example data lake: bronze/silver/gold layers, their Glue databases and an Athena workgroup,
+ * and two bronze -> silver jobs (a plain one on a schedule, a bookmarked one chained after it).
+ */
 export class LakeStack extends Stack {
   public readonly lake: BronzeSilverGoldLake;
+  public readonly ordersJob: GlueJob;
+  public readonly eventsJob: BookmarkedJob;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -19,9 +29,43 @@ export class LakeStack extends Stack {
         LayerDefinition.gold({ noncurrentVersionExpiration: Duration.days(14) }),
       ],
     });
-
-    // Jobs and tables register their write locations; Spark's staging files there expire after a day.
-    this.lake.silver.stagingLifecycle?.addPrefix('orders/');
+    // A table job not in this example writes here; its staging files expire after a day.
     this.lake.gold.stagingLifecycle?.addPrefix('daily_revenue/');
+
+    // One security configuration, temporary bucket and set of log groups for the lake's jobs,
+    // encrypted with the lake's key and logging bucket access to the lake's access-log bucket.
+    const shared = new SharedJobResources(this, 'Jobs', {
+      encryptionKey: this.lake.encryptionKey,
+      accessLogsBucket: this.lake.accessLogsBucket,
+    });
+
+    // Failed, timed-out and errored runs are announced here (encrypted; EventBridge may use the key).
+    const alerts = new sns.Topic(this, 'JobAlerts', { enforceSSL: true, masterKey: this.lake.encryptionKey });
+    this.lake.encryptionKey.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:GenerateDataKey', 'kms:Decrypt');
+
+    const jobs = path.join(__dirname, 'jobs');
+    this.ordersJob = new GlueJob(this, 'OrdersToSilver', {
+      script: glue.Code.fromAsset(path.join(jobs, 'orders_to_silver.py')),
+      description: 'Cleans and deduplicates raw orders into silver, one partition per order date',
+      environment: 'dev',
+      shared,
+      schedule: events.Schedule.cron({ minute: '0', hour: '2' }),
+      failureTopic: alerts,
+    });
+    this.ordersJob
+      .readsFrom(this.lake.bronze, { prefix: 'orders/' })
+      .writesTo(this.lake.silver, { prefix: 'orders/' });
+
+    this.eventsJob = new BookmarkedJob(this, 'EventsToSilver', {
+      script: glue.Code.fromAsset(path.join(jobs, 'events_to_silver_bookmarked.py')),
+      description: 'Loads new click events into silver incrementally (job bookmarks)',
+      environment: 'dev',
+      shared,
+      failureTopic: alerts,
+    });
+    this.eventsJob
+      .readsFrom(this.lake.bronze, { prefix: 'events/' })
+      .writesTo(this.lake.silver, { prefix: 'events/' })
+      .runsAfter(this.ordersJob);
   }
 }
