@@ -7,10 +7,15 @@ import * as ts from 'typescript';
 const README = path.join(__dirname, '..', 'README.md');
 const FIXTURE = (body: string) => `
 import { App, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { BronzeSilverGoldLake, LakeContextKeys, LayerDefinition, RawDataProtection, SparkStagingLifecycle } from '../src';
+import {
+  BookmarkedJob, BronzeSilverGoldLake, GlueJob, LakeContextKeys, LayerDefinition, RawDataProtection, SharedJobResources, SparkStagingLifecycle,
+} from '../src';
 declare const jobRole: iam.IRole;
 declare const bucket: s3.Bucket;
 export class Fixture extends Stack {
@@ -19,7 +24,7 @@ export class Fixture extends Stack {
     ${body.replace(/^import .*$/gm, '')}
   }
 }
-void [App, Duration, RemovalPolicy, Size, LakeContextKeys, LayerDefinition, RawDataProtection, SparkStagingLifecycle, BronzeSilverGoldLake];
+void [App, Duration, RemovalPolicy, Size, LakeContextKeys, LayerDefinition, RawDataProtection, SparkStagingLifecycle, BronzeSilverGoldLake, GlueJob, BookmarkedJob, SharedJobResources, events, glue, sns];
 `;
 
 const blocks = [...fs.readFileSync(README, 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map(m => m[1]);

@@ -19,6 +19,8 @@ export const REPROCESS_INPUT_CAUSE =
   + 'run ids are strings that start with "jr_", and the two modes cannot be combined.';
 /** The error of a reprocessing execution whose Glue run did not succeed. */
 export const REPROCESS_RUN_ERROR = 'GlueJobRunFailed';
+/** The error of a rewind whose `ResetJobBookmark` call failed (e.g. an unknown run id). */
+export const REPROCESS_RESET_ERROR = 'BookmarkResetFailed';
 
 /**
  * Properties of a `BookmarkedJob`.
@@ -89,8 +91,16 @@ export class BookmarkedJob extends GlueJob {
       error: REPROCESS_RUN_ERROR,
       causePath: sfn.JsonPath.stringAt('$.failure.Cause'),
     });
+    const resetFailed = new sfn.Fail(scope, 'ResetFailed', {
+      error: REPROCESS_RESET_ERROR,
+      causePath: sfn.JsonPath.stringAt('$.failure.Cause'),
+    });
     const done = new sfn.Succeed(scope, 'Done');
-    const catchRun = (task: tasks.GlueStartJobRun) => task.addCatch(runFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
+    // A scheduled run of the job may be running (one run at a time): wait for it, with backoff.
+    const catchRun = (task: tasks.GlueStartJobRun) => task
+      .addRetry({ errors: ['Glue.ConcurrentRunsExceededException'], interval: Duration.minutes(1), backoffRate: 2, maxAttempts: 6 })
+      .addRetry({ errors: ['Glue.ThrottlingException'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5 })
+      .addCatch(runFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
 
     const window = catchRun(new tasks.GlueStartJobRun(scope, 'ReprocessWindow', {
       glueJobName: this.jobName,
@@ -119,9 +129,12 @@ export class BookmarkedJob extends GlueJob {
       iamResources: [this.jobArn],
       iamAction: 'glue:ResetJobBookmark',
       resultPath: '$.reset',
-    }).next(afterReset);
+    }).addRetry({ errors: ['Glue.ThrottlingException'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5 })
+      .addCatch(resetFailed, { errors: ['States.ALL'], resultPath: '$.failure' })
+      .next(afterReset);
 
-    const runId = (path: string) => sfn.Condition.stringMatches(path, 'jr_*');
+    // A string (checked first: comparing another type is not a match) that looks like a Glue run id.
+    const runId = (path: string) => sfn.Condition.and(sfn.Condition.isString(path), sfn.Condition.stringMatches(path, 'jr_?*'));
     const checkWindow = new sfn.Choice(scope, 'CheckWindowRunIds')
       .when(sfn.Condition.and(runId('$.fromRunId'), runId('$.toRunId'), sfn.Condition.not(sfn.Condition.stringEqualsJsonPath('$.fromRunId', '$.toRunId'))), window)
       .otherwise(invalid);

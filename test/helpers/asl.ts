@@ -10,8 +10,8 @@ export const PSEUDO_PARAMETERS: Readonly<Record<string, string>> = {
 };
 
 /**
- * What `{ Ref: logicalId }` renders to: the logical id itself. For a Glue job (whose `Ref` is its
- * name) this is the job name the state machine passes to Glue.
+ * What `{ Ref: name }` renders to: a pseudo parameter's plausible value, else the logical id itself.
+ * For a Glue job (whose `Ref` is its name) this is the job name the state machine passes to Glue.
  */
 export function refPlaceholder(logicalId: string): string {
   return PSEUDO_PARAMETERS[logicalId] ?? logicalId;
@@ -30,7 +30,7 @@ export function renderString(value: unknown): string {
     if (fn === 'Ref' && typeof args === 'string') return refPlaceholder(args);
     if (fn === 'Fn::GetAtt') {
       // Either [logicalId, attribute] or the short form 'logicalId.attribute'.
-      const [id, attr] = typeof args === 'string' ? args.split(/\.(.*)/s) : args as string[];
+      const [id, attr]: unknown[] = typeof args === 'string' ? args.split(/\.(.*)/s) : Array.isArray(args) ? args : [];
       if (typeof id === 'string' && typeof attr === 'string') return getAttPlaceholder(id, attr);
     }
     if (fn === 'Fn::Join' && Array.isArray(args) && args.length === 2 && Array.isArray(args[1])) {

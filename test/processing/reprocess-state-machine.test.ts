@@ -1,15 +1,20 @@
 import { CfnElement } from 'aws-cdk-lib';
-import { ExecutionError, StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type * as LocalStepFunctions from 'aws-local-stepfunctions' with { 'resolution-mode': 'import' };
 import { lakeStack, script } from './fixtures';
 import {
-  BookmarkedJob, REPROCESS_INPUT_CAUSE, REPROCESS_INPUT_ERROR, REPROCESS_RUN_ERROR,
+  BookmarkedJob, REPROCESS_INPUT_CAUSE, REPROCESS_INPUT_ERROR, REPROCESS_RESET_ERROR, REPROCESS_RUN_ERROR,
 } from '../../src/processing/bookmarked-job';
 import { refPlaceholder, stateMachineDefinition } from '../helpers/asl';
 
 // Runs the real synthesized reprocessing state machine in aws-local-stepfunctions, with the
 // Glue tasks replaced by local handlers that record their input.
 
-type TaskHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
+// The package's typings describe its ES module only, which a CommonJS test file (module node16)
+// cannot import; its CommonJS build has the same API, so require that with those types.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ExecutionError, StateMachine }: typeof LocalStepFunctions = require('aws-local-stepfunctions');
+
+type TaskHandlers = NonNullable<NonNullable<LocalStepFunctions.RunOptions['overrides']>['taskResourceLocalHandlers']>;
 /** A JSON value, as the emulator passes it to and takes it from a task. */
 type Json = Parameters<TaskHandlers[string]>[0];
 
@@ -53,7 +58,7 @@ const { stack } = lakeStack();
 const job = new BookmarkedJob(stack, 'Events', { script: script() });
 /** The job name the state machine passes to Glue (the job's `Ref`, rendered as its logical id). */
 const JOB_NAME = refPlaceholder(stack.getLogicalId(job.job.node.defaultChild as CfnElement));
-const machine = new StateMachine(stateMachineDefinition(stack, 'Events/ReprocessStateMachine') as StateMachineDefinition);
+const machine = new StateMachine(stateMachineDefinition(stack, 'Events/ReprocessStateMachine') as LocalStepFunctions.StateMachineDefinition);
 
 /** Runs one execution; the tasks in `failing` throw their error instead of returning. */
 async function execute(input: Json, failing: Partial<Record<GlueTask, Error>> = {}): Promise<Outcome> {
@@ -64,7 +69,9 @@ async function execute(input: Json, failing: Partial<Record<GlueTask, Error>> = 
     if (error) throw error;
     return TASK_RESULTS[task];
   }]));
-  const execution = machine.run(input, { overrides: { taskResourceLocalHandlers: handlers } });
+  const execution = machine.run(input, {
+    overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides: { ReprocessWindow: 0, RunAfterRewind: 0, ResetBookmark: 0 } },
+  });
 
   let failure: Outcome['failure'];
   try {
@@ -148,6 +155,37 @@ describe('rewind mode', () => {
   });
 });
 
+describe('failures and retries', () => {
+  test('a failed ResetJobBookmark (e.g. an unknown run id) fails with BookmarkResetFailed and starts no run', async () => {
+    const unknown = new Error('Run id jr_zzz not found');
+    unknown.name = 'Glue.EntityNotFoundException';
+    const outcome = await execute({ rewindToRunId: FROM, startRun: true }, { ResetBookmark: unknown });
+
+    expect(outcome.failure).toEqual({ error: REPROCESS_RESET_ERROR, cause: expect.stringContaining('Run id jr_zzz not found') });
+    expect(outcome.calls.map(c => c.task)).toEqual(['ResetBookmark']);
+  });
+
+  test('a run refused because another run is active is retried, then succeeds', async () => {
+    let attempts = 0;
+    const busy = new Error('Concurrent runs exceeded');
+    busy.name = 'Glue.ConcurrentRunsExceededException';
+    const calls: string[] = [];
+    const handlers: TaskHandlers = {
+      ReprocessWindow: async () => {
+        calls.push('ReprocessWindow');
+        attempts += 1;
+        if (attempts < 3) throw busy;
+        return TASK_RESULTS.ReprocessWindow;
+      },
+    };
+    const execution = machine.run({ fromRunId: FROM, toRunId: TO }, {
+      overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides: { ReprocessWindow: 0 } },
+    });
+    await expect(execution.result).resolves.toBeDefined();
+    expect(calls).toEqual(['ReprocessWindow', 'ReprocessWindow', 'ReprocessWindow']);
+  });
+});
+
 describe('invalid input', () => {
   test.each<[string, Json]>([
     ['an empty object', {}],
@@ -158,28 +196,14 @@ describe('invalid input', () => {
     ['fromRunId equal to toRunId', { fromRunId: FROM, toRunId: FROM }],
     ['a rewindToRunId that is not a run id', { rewindToRunId: 'abc' }],
     ['a startRun that is not a boolean', { rewindToRunId: FROM, startRun: 'yes' }],
+    ['a numeric toRunId', { fromRunId: FROM, toRunId: 42 }],
+    ['a numeric rewindToRunId', { rewindToRunId: 42 }],
+    ['the bare prefix jr_', { rewindToRunId: 'jr_' }],
   ])('%s fails with the expected input, without calling Glue', async (_, input) => {
     const outcome = await execute(input);
 
     expect(outcome.failure).toEqual({ error: REPROCESS_INPUT_ERROR, cause: REPROCESS_INPUT_CAUSE });
     expect(outcome.states.at(-1)).toBe('InvalidInput');
     expect(outcome.calls).toEqual([]);
-  });
-
-  // aws-local-stepfunctions 3.0.0 evaluates StringMatches with wildcard-match, which throws
-  // "TypeError: Sample must be a string, but number given" on a number, so CheckWindowRunIds fails
-  // the execution with TypeError instead of choosing InvalidInput. `test.failing` passes while that
-  // holds; when it starts failing, move the case into the table above.
-  test('a numeric toRunId does not start a Glue run', async () => {
-    const outcome = await execute({ fromRunId: FROM, toRunId: 42 });
-
-    expect(outcome.failure).toBeDefined();
-    expect(outcome.calls).toEqual([]);
-  });
-
-  test.failing('a numeric toRunId fails with the expected input (emulator: StringMatches throws on a number)', async () => {
-    const outcome = await execute({ fromRunId: FROM, toRunId: 42 });
-
-    expect(outcome.failure).toEqual({ error: REPROCESS_INPUT_ERROR, cause: REPROCESS_INPUT_CAUSE });
   });
 });
