@@ -78,7 +78,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     ignorePatterns: ['integ/node_modules/', 'integ/*.snapshot/', 'cdk.out/', '*.d.ts', '.pacmak-python/'],
   },
 
-  gitignore: ['cdk.out/', '.pacmak-python/', 'integ/node_modules/', 'integ/cdk.out/', '*.tsbuildinfo', '.cdk.staging/'],
+  gitignore: ['__pycache__/', 'cdk.out/', '.pacmak-python/', 'integ/node_modules/', 'integ/cdk.out/', '*.tsbuildinfo', '.cdk.staging/'],
   npmIgnoreOptions: { ignorePatterns: ['/integ/', '/examples/', '/.ci/', '/scripts/', '/cdk.out/', '/.pacmak-python/'] },
 
   tsconfigDev: {
