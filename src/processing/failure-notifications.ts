@@ -3,8 +3,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { acknowledgeNag } from '../private/nag';
 import { Construct } from 'constructs';
+import { acknowledgeNag } from '../private/nag';
 
 /** The largest event pattern EventBridge accepts by default, in characters. */
 export const EVENT_PATTERN_LIMIT = 2_048;

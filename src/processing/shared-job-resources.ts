@@ -198,7 +198,7 @@ export class SharedJobResources extends Construct {
       ['ErrorLogGroup', `${this.logGroupPrefix}/error`],
       ['OutputLogGroup', `${this.logGroupPrefix}/output`],
       ['ContinuousLogGroup', continuousLogGroupName(name)],
-    ].map(([id, logGroupName]) => new logs.LogGroup(this, id, {
+    ].map(([groupId, logGroupName]) => new logs.LogGroup(this, groupId, {
       logGroupName,
       encryptionKey: this.encryptionKey,
       retention: retentionDays as logs.RetentionDays,

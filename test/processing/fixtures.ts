@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
-import * as glue from 'aws-cdk-lib/aws-glue';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as glue from 'aws-cdk-lib/aws-glue';
 import { BronzeSilverGoldLake } from '../../src';
 
 /** The example job script (a real file, so asset code binds as in an app). */

@@ -194,8 +194,16 @@ describe('GlueJob props', () => {
     });
     const props = jobProps(Template.fromStack(stack));
     expect(props).toEqual(expect.objectContaining({
-      Name: 'custom', Description: 'Orders to silver', GlueVersion: '4.0', WorkerType: 'G.2X', NumberOfWorkers: 4,
-      ExecutionClass: 'FLEX', Timeout: 15, MaxRetries: 2, ExecutionProperty: { MaxConcurrentRuns: 3 }, Tags: { team: 'sales' },
+      Name: 'custom',
+      Description: 'Orders to silver',
+      GlueVersion: '4.0',
+      WorkerType: 'G.2X',
+      NumberOfWorkers: 4,
+      ExecutionClass: 'FLEX',
+      Timeout: 15,
+      MaxRetries: 2,
+      ExecutionProperty: { MaxConcurrentRuns: 3 },
+      Tags: { team: 'sales' },
     }));
     const args = props.DefaultArguments;
     expect(args['--enable-auto-scaling']).toBeUndefined();
