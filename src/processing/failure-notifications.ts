@@ -32,10 +32,6 @@ export class FailureNotifications extends Construct {
   private readonly _rules: events.Rule[] = [];
   private deadLetters?: sqs.Queue;
 
-  /** Notifications EventBridge could not deliver (e.g. a topic policy or key that refuses it), kept 14 days. */
-  public get deadLetterQueue(): sqs.IQueue | undefined {
-    return this.deadLetters;
-  }
 
   public get rules(): events.Rule[] {
     return [...this._rules];

@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -640,9 +640,4 @@ export function toGlueCron(expression: string): string | undefined {
   if (unit === 'hour' && n >= 1 && 24 % n === 0) return n === 1 ? 'cron(0 * * * ? *)' : `cron(0 0/${n} * * ? *)`;
   if (unit === 'day' && n === 1) return 'cron(0 0 * * ? *)';
   return undefined;
-}
-
-/** Warns when a prop combination works but is probably unintended. */
-export function warn(scope: Construct, id: string, message: string): void {
-  Annotations.of(scope).addWarningV2(`cdk-glue-lake:${id}`, message);
 }

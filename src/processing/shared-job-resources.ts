@@ -1,9 +1,11 @@
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import { FailureNotifications } from './failure-notifications';
 import { secureBucketDefaults } from '../private/buckets';
@@ -241,12 +243,12 @@ export class SharedJobResources extends Construct {
    * Sends a readable message to `topic` when one of the registered jobs' runs fails, times out or
    * errors. Jobs are grouped into as few EventBridge rules as the event pattern size allows.
    */
-  public notifyOnFailure(jobName: string, topic: import('aws-cdk-lib/aws-sns').ITopic): void {
+  public notifyOnFailure(jobName: string, topic: sns.ITopic): void {
     this.notifications.add(jobName, topic);
   }
 
   /** The rules that route failed runs to topics (one or more per topic). */
-  public get failureRules(): import('aws-cdk-lib/aws-events').Rule[] {
+  public get failureRules(): events.Rule[] {
     return this.notifications.rules;
   }
 

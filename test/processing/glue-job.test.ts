@@ -16,6 +16,11 @@ function roleStatements(template: Template, job: GlueJob): any[] {
   return template.toJSON().Resources[policyId].Properties.PolicyDocument.Statement;
 }
 
+/** The policy attached to the role whose logical id starts with `rolePrefix`. */
+function policyOfRole(template: Template, rolePrefix: string): any {
+  return Object.values(template.findResources('AWS::IAM::Policy')).find((p: any) => p.Properties.Roles[0].Ref.startsWith(rolePrefix));
+}
+
 function jobProps(template: Template): any {
   return onlyResource(template, 'AWS::Glue::Job').props;
 }
@@ -339,8 +344,7 @@ describe('data wiring', () => {
     const job = new GlueJob(stack, 'J', { script: script() });
     const operator = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
     job.grantStartRun(operator);
-    const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
-      .find((p: any) => p.Properties.Roles[0].Ref.startsWith('Operator')) as any;
+    const policy = policyOfRole(Template.fromStack(stack), 'Operator');
     expect(policy.Properties.PolicyDocument.Statement).toEqual([{
       Action: ['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun'],
       Effect: 'Allow',
@@ -487,8 +491,7 @@ describe('BookmarkedJob', () => {
     const job = new BookmarkedJob(stack, 'Events', { script: script() });
     const operator = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
     job.grantReprocess(operator);
-    const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
-      .find((p: any) => p.Properties.Roles[0].Ref.startsWith('Operator')) as any;
+    const policy = policyOfRole(Template.fromStack(stack), 'Operator');
     const actions = policy.Properties.PolicyDocument.Statement.flatMap((s: any) => [].concat(s.Action)).sort();
     expect(actions).toEqual(['states:DescribeExecution', 'states:GetExecutionHistory', 'states:StartExecution', 'states:StopExecution']);
   });
