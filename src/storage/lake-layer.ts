@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,25 +8,14 @@ import { DataAccess, DataLocationBinding, DataLocationOptions, IDataLocation } f
 import { LayerDefinition, LayerKind } from './layer-definition';
 import { SparkStagingLifecycle } from './spark-staging-lifecycle';
 import { secureBucketDefaults } from '../private/buckets';
+import {
+  GLUE_READ_ACTIONS, GLUE_TABLE_WRITE_ACTIONS, glueTableArn, grantCatalog, grantKeyThroughS3, grantObjects,
+  KEY_READ_ACTIONS, KEY_WRITE_ACTIONS, OBJECT_READ_ACTIONS, OBJECT_WRITE_ACTIONS,
+} from '../private/grants';
 import { Described, LakeValidationError, requireWholeDays } from '../private/errors';
 import { resolveRemovalPolicy } from '../private/removal-policy';
 
 const CONSTRUCT = 'LakeLayer';
-
-/** S3 read actions a grantee of a layer gets on objects under the granted prefix. */
-const OBJECT_READ_ACTIONS = ['s3:GetObject', 's3:GetObjectVersion'];
-/** S3 write actions (Spark overwrites and deletes its staging files, multipart uploads). */
-const OBJECT_WRITE_ACTIONS = ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'];
-const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
-const KEY_WRITE_ACTIONS = ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt', 'kms:DescribeKey'];
-const GLUE_READ_ACTIONS = [
-  'glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition',
-];
-const GLUE_WRITE_ACTIONS = [
-  'glue:CreateTable', 'glue:UpdateTable', 'glue:DeleteTable', 'glue:BatchDeleteTable',
-  'glue:CreatePartition', 'glue:BatchCreatePartition', 'glue:UpdatePartition', 'glue:BatchUpdatePartition',
-  'glue:DeletePartition', 'glue:BatchDeletePartition',
-];
 
 /**
  * Properties of a `LakeLayer`. Layers are normally created by `BronzeSilverGoldLake`.
@@ -199,7 +188,7 @@ export class LakeLayer extends Construct implements IDataLocation {
    * @default - the whole bucket
    */
   public grantWrite(grantee: iam.IGrantable, prefix?: string): iam.Grant {
-    return this.grant(grantee, prefix, OBJECT_WRITE_ACTIONS, KEY_WRITE_ACTIONS, [...GLUE_READ_ACTIONS, ...GLUE_WRITE_ACTIONS]);
+    return this.grant(grantee, prefix, OBJECT_WRITE_ACTIONS, KEY_WRITE_ACTIONS, [...GLUE_READ_ACTIONS, ...GLUE_TABLE_WRITE_ACTIONS]);
   }
 
   /**
@@ -210,7 +199,7 @@ export class LakeLayer extends Construct implements IDataLocation {
    */
   public grantReadWrite(grantee: iam.IGrantable, prefix?: string): iam.Grant {
     return this.grant(grantee, prefix, [...OBJECT_READ_ACTIONS, ...OBJECT_WRITE_ACTIONS], KEY_WRITE_ACTIONS,
-      [...GLUE_READ_ACTIONS, ...GLUE_WRITE_ACTIONS]);
+      [...GLUE_READ_ACTIONS, ...GLUE_TABLE_WRITE_ACTIONS]);
   }
 
   /**
@@ -243,10 +232,9 @@ export class LakeLayer extends Construct implements IDataLocation {
   private grant(
     grantee: iam.IGrantable, prefix: string | undefined, objectActions: string[], keyActions: string[], glueActions: string[],
   ): iam.Grant {
-    const p = this.checkPrefix(prefix);
-    const grant = this.grantObjects(grantee, p, objectActions);
-    this.grantKey(grantee, keyActions);
-    this.grantCatalog(grantee, glueActions);
+    const grant = grantObjects(this.bucket, grantee, this.checkPrefix(prefix), objectActions);
+    grantKeyThroughS3(this, this.encryptionKey, grantee, keyActions);
+    grantCatalog(this, grantee, glueActions, this.database.databaseName, [this.tableArns()]);
     return grant;
   }
 
@@ -259,50 +247,9 @@ export class LakeLayer extends Construct implements IDataLocation {
     return prefix;
   }
 
-  private grantObjects(grantee: iam.IGrantable, prefix: string, actions: string[]): iam.Grant {
-    const grant = iam.Grant.addToPrincipal({
-      grantee,
-      actions,
-      resourceArns: [this.bucket.arnForObjects(`${prefix}*`)],
-    });
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['s3:ListBucket'],
-      resourceArns: [this.bucket.bucketArn],
-      conditions: prefix ? { StringLike: { 's3:prefix': [`${prefix}*`] } } : undefined,
-    });
-    iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetBucketLocation'], resourceArns: [this.bucket.bucketArn] });
-    return grant;
-  }
-
-  private grantKey(grantee: iam.IGrantable, actions: string[]): void {
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions,
-      resourceArns: [this.encryptionKey.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
-    });
-  }
-
   /** The ARN of every table of the layer's database. */
   private tableArns(): string {
-    return Stack.of(this).formatArn({
-      service: 'glue', resource: 'table', resourceName: `${this.database.databaseName}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
-  }
-
-  private grantCatalog(grantee: iam.IGrantable, actions: string[]): void {
-    const stack = Stack.of(this);
-    const db = this.database.databaseName;
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions,
-      resourceArns: [
-        stack.formatArn({ service: 'glue', resource: 'catalog' }),
-        stack.formatArn({ service: 'glue', resource: 'database', resourceName: db, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
-        this.tableArns(),
-      ],
-    });
+    return glueTableArn(this, this.database.databaseName, '*');
   }
 }
 

@@ -1,0 +1,76 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { IConstruct } from 'constructs';
+
+/** S3 read actions on objects under a granted prefix. */
+export const OBJECT_READ_ACTIONS = ['s3:GetObject', 's3:GetObjectVersion'];
+/** S3 write actions (Spark overwrites and deletes its staging files, multipart uploads). */
+export const OBJECT_WRITE_ACTIONS = ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'];
+export const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
+export const KEY_WRITE_ACTIONS = ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt', 'kms:DescribeKey'];
+/** Reading a database's or a table's definition and partitions. */
+export const GLUE_READ_ACTIONS = [
+  'glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition',
+];
+/** Managing partitions (not the table definition itself). */
+export const GLUE_PARTITION_WRITE_ACTIONS = [
+  'glue:CreatePartition', 'glue:BatchCreatePartition', 'glue:UpdatePartition', 'glue:BatchUpdatePartition',
+  'glue:DeletePartition', 'glue:BatchDeletePartition',
+];
+/** Managing tables and their partitions. */
+export const GLUE_TABLE_WRITE_ACTIONS = [
+  'glue:CreateTable', 'glue:UpdateTable', 'glue:DeleteTable', 'glue:BatchDeleteTable', ...GLUE_PARTITION_WRITE_ACTIONS,
+];
+
+/** Object actions under `prefix` (`''` for the whole bucket), listing limited to the prefix, and the bucket's location. */
+export function grantObjects(bucket: s3.IBucket, grantee: iam.IGrantable, prefix: string, actions: string[]): iam.Grant {
+  const grant = iam.Grant.addToPrincipal({
+    grantee,
+    actions,
+    resourceArns: [bucket.arnForObjects(`${prefix}*`)],
+  });
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['s3:ListBucket'],
+    resourceArns: [bucket.bucketArn],
+    conditions: prefix ? { StringLike: { 's3:prefix': [`${prefix}*`] } } : undefined,
+  });
+  iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetBucketLocation'], resourceArns: [bucket.bucketArn] });
+  return grant;
+}
+
+/** The key's actions, only when S3 of the stack's region calls KMS on the grantee's behalf. */
+export function grantKeyThroughS3(scope: IConstruct, key: kms.IKey, grantee: iam.IGrantable, actions: string[]): void {
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions,
+    resourceArns: [key.keyArn],
+    conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(scope).region}.amazonaws.com` } },
+  });
+}
+
+/** The ARN of a table (or `*` for every table) of a Glue database. */
+export function glueTableArn(scope: IConstruct, databaseName: string, tableName: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'glue', resource: 'table', resourceName: `${databaseName}/${tableName}`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
+}
+
+/**
+ * Glue catalog actions on the catalog, the database and the given table ARNs (Glue authorises
+ * partition actions on the table's ARN).
+ */
+export function grantCatalog(scope: IConstruct, grantee: iam.IGrantable, actions: string[], databaseName: string, tableArns: string[]): void {
+  const stack = Stack.of(scope);
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions,
+    resourceArns: [
+      stack.formatArn({ service: 'glue', resource: 'catalog' }),
+      stack.formatArn({ service: 'glue', resource: 'database', resourceName: databaseName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+      ...tableArns,
+    ],
+  });
+}
