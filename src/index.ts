@@ -8,6 +8,12 @@ export { LakeLayer, LakeLayerProps } from './storage/lake-layer';
 export { CuratedLayerOptions, LayerDefinition, LayerKind, RawDataProtection, RawLayerOptions } from './storage/layer-definition';
 export { SparkStagingLifecycle, SparkStagingLifecycleProps } from './storage/spark-staging-lifecycle';
 
+// catalog
+export { SnapshotGranularity } from './catalog/snapshot-granularity';
+export {
+  RetainLastMergeOptions, SnapshotCompression, SnapshotPartitionTable, SnapshotPartitionTableProps,
+} from './catalog/snapshot-partition-table';
+
 // processing
 export { GlueJob, GlueJobProps } from './processing/glue-job';
 export { BookmarkedJob, BookmarkedJobProps } from './processing/bookmarked-job';

@@ -1,0 +1,554 @@
+import { Duration, Fn, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct, IConstruct } from 'constructs';
+import { SnapshotGranularity } from './snapshot-granularity';
+import { currentViewSql, RESERVED_WORDS, retainLastMergeSql, trinoType } from './sql';
+import { Described, LakeValidationError, requireWholeDays } from '../private/errors';
+import {
+  GLUE_PARTITION_WRITE_ACTIONS, GLUE_READ_ACTIONS, glueTableArn, grantCatalog, grantKeyThroughS3, grantObjects,
+  KEY_READ_ACTIONS, KEY_WRITE_ACTIONS, OBJECT_READ_ACTIONS, OBJECT_WRITE_ACTIONS,
+} from '../private/grants';
+import { resolveRemovalPolicy } from '../private/removal-policy';
+import { DataAccess, type DataLocationBinding, type DataLocationOptions, type IDataLocation } from '../storage/data-location';
+import type { LakeLayer } from '../storage/lake-layer';
+
+const CONSTRUCT = 'SnapshotPartitionTable';
+const NAME = /^[a-z][a-z0-9_]*$/;
+const MAX_NAME = 255;
+const CURRENT_VIEW_SUFFIX = '_current';
+const DEFAULT_PROJECTION_START = new Date(Date.UTC(2020, 0, 1));
+const VIEW_NAME = /^[a-z][a-z0-9_]{0,127}$/;
+
+/** The Parquet compression codec of a snapshot table. */
+export enum SnapshotCompression {
+  /** Snappy: fast, moderate ratio; Spark's and Athena's default. */
+  SNAPPY = 'SNAPPY',
+  /** Zstandard: smaller files (cheaper storage and scans) for a little more CPU. */
+  ZSTD = 'ZSTD',
+}
+
+/**
+ * Properties of a `SnapshotPartitionTable`.
+ */
+export interface SnapshotPartitionTableProps {
+  /** The curated layer that stores the table (in its bucket) and registers it (in its database). */
+  readonly layer: LakeLayer;
+
+  /**
+   * The table name: lowercase letters, digits and `_`, starting with a letter (Glue and Athena
+   * naming), at most 255 characters, or 247 with the `_current` view.
+   */
+  readonly tableName: string;
+
+  /**
+   * The data columns (the partition key is added), e.g. `{ name: 'id', type: glue.Schema.STRING }`.
+   * Names: lowercase letters, digits and `_`, starting with a letter, unique, not an SQL reserved
+   * word (the generated SQL quotes nothing).
+   */
+  readonly columns: glue.Column[];
+
+  /** The columns that identify an entity: one or more, of primitive types. */
+  readonly primaryKey: string[];
+
+  /**
+   * The `date` or `timestamp` column that orders an entity's mutations: the newest wins.
+   * It cannot be part of the primary key.
+   */
+  readonly effectiveDateColumn: string;
+
+  /** One full copy of the data per year, month, day or hour (UTC). */
+  readonly granularity: SnapshotGranularity;
+
+  /**
+   * The partition key column (a `string` holding the period, e.g. `2026-11`); paths are
+   * Hive-style, `<partitionKey>=<period>/`.
+   *
+   * @default 'snapshot'
+   */
+  readonly partitionKey?: string;
+
+  /**
+   * The key prefix of the table's data in the layer's bucket; no leading `/`, no wildcard.
+   *
+   * @default - `<tableName>/`
+   */
+  readonly prefix?: string;
+
+  /**
+   * How long a snapshot is kept: objects under the table's prefix expire this long after they
+   * were written (whole days, at least two periods so that the current and previous snapshots
+   * survive, and at least 1).
+   *
+   * @default - snapshots are kept
+   */
+  readonly retention?: Duration;
+
+  /**
+   * The Parquet compression codec, recorded on the table and passed to writer jobs.
+   *
+   * @default SnapshotCompression.SNAPPY
+   */
+  readonly compression?: SnapshotCompression;
+
+  /**
+   * The first period that Athena partition projection lists (the range ends at `NOW`). Set it to
+   * the first period you load: earlier periods are not queryable, and a query without a predicate
+   * on the partition key lists every period of the range. It cannot be in the future.
+   *
+   * @default - 2020-01-01T00:00:00Z
+   */
+  readonly projectionStart?: Date;
+
+  /**
+   * Whether to create the `<tableName>_current` Athena view: the newest non-empty snapshot among
+   * the current and previous periods.
+   *
+   * @default true
+   */
+  readonly currentView?: boolean;
+
+  /**
+   * A description of the table (at most 2,048 characters).
+   *
+   * @default - one naming the granularity and the primary key
+   */
+  readonly description?: string;
+
+  /**
+   * What happens to the table definition (not the data, which the layer owns) when it leaves the
+   * stack. `DESTROY` takes effect only with the context key `cdk-glue-lake:removeDataOnDestroy`
+   * set to `true`; otherwise it reverts to `RETAIN` with a warning.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** Options of `SnapshotPartitionTable.retainLastMergeSql`: the names of the three temporary views. */
+export interface RetainLastMergeOptions {
+  /**
+   * The incoming change events: the table's columns plus a boolean `_deleted` (null means false).
+   *
+   * @default 'incoming'
+   */
+  readonly incomingView?: string;
+
+  /**
+   * The previous period's partition (the table's columns); used only while the current one is empty.
+   *
+   * @default 'previous_snapshot'
+   */
+  readonly previousView?: string;
+
+  /**
+   * The current period's partition (the table's columns); empty on the period's first load.
+   *
+   * @default 'current_snapshot'
+   */
+  readonly currentView?: string;
+}
+
+/**
+ * A Parquet table that keeps one full copy of its data per period (year, month, day or hour) as a
+ * partition, for point-in-time queries without effective or term dates: query the period you
+ * want, or the `<table>_current` view for the newest.
+ *
+ * Athena partition projection makes every period queryable without crawlers or `ALTER TABLE`.
+ * Loading a period is the retain-last merge (`retainLastMergeSql`) of the incoming change events
+ * with the current partition (or the previous one on the period's first load); a job that
+ * `writesTo(table)` receives everything it needs as job arguments.
+ *
+ * @example
+ * const customers = new SnapshotPartitionTable(this, 'Customers', {
+ *   layer: lake.silver,
+ *   tableName: 'customers',
+ *   columns: [
+ *     { name: 'customer_id', type: glue.Schema.STRING },
+ *     { name: 'email', type: glue.Schema.STRING },
+ *     { name: 'updated_at', type: glue.Schema.TIMESTAMP },
+ *   ],
+ *   primaryKey: ['customer_id'],
+ *   effectiveDateColumn: 'updated_at',
+ *   granularity: SnapshotGranularity.MONTH,
+ * });
+ * job.writesTo(customers);
+ */
+export class SnapshotPartitionTable extends Resource implements glue.ITable, IDataLocation {
+  /** The table name. */
+  public readonly tableName: string;
+
+  /** The table ARN. */
+  public readonly tableArn: string;
+
+  /** The layer that stores and registers the table. */
+  public readonly layer: LakeLayer;
+
+  /** The Glue database of the table (the layer's). */
+  public readonly database: glue.IDatabase;
+
+  /** The data columns (without the partition key). */
+  public readonly columns: glue.Column[];
+
+  /** The primary key columns. */
+  public readonly primaryKey: string[];
+
+  /** The column that orders mutations. */
+  public readonly effectiveDateColumn: string;
+
+  /** The snapshot period. */
+  public readonly granularity: SnapshotGranularity;
+
+  /** The partition key column. */
+  public readonly partitionKey: string;
+
+  /** The key prefix of the table's data in the layer's bucket (ends with `/`). */
+  public readonly prefix: string;
+
+  /** The Parquet compression codec. */
+  public readonly compression: SnapshotCompression;
+
+  /** The name of the `_current` view, when there is one. */
+  public readonly currentViewName?: string;
+
+  /** The ARN of the `_current` view, when there is one. */
+  public readonly currentViewArn?: string;
+
+  /** The table's Glue resource. */
+  public readonly cfnTable: glue.CfnTable;
+
+  constructor(scope: Construct, id: string, props: SnapshotPartitionTableProps) {
+    super(scope, id);
+    const v = (prop: string, received: unknown, expected: string): never => {
+      throw new LakeValidationError(this, CONSTRUCT, prop, received, expected);
+    };
+    const layer = props.layer;
+    if (!layer?.stagingLifecycle || layer.isRaw) {
+      v('layer', layer ? new Described(`the raw layer '${layer.name}'`) : layer,
+        'a curated layer: snapshots are rebuilt and purged, and raw layers are immutable');
+    }
+    const withView = props.currentView ?? true;
+    checkName(this, 'tableName', props.tableName, withView ? MAX_NAME - CURRENT_VIEW_SUFFIX.length : MAX_NAME,
+      withView ? ` (at most ${MAX_NAME - CURRENT_VIEW_SUFFIX.length} so that '<tableName>${CURRENT_VIEW_SUFFIX}' fits)` : '');
+    if (!props.granularity || !Object.values(GRANULARITIES).includes(props.granularity)) {
+      v('granularity', props.granularity, 'SnapshotGranularity.YEAR, MONTH, DAY or HOUR');
+    }
+    const columns = props.columns ?? [];
+    if (columns.length === 0) v('columns', columns, 'at least one column');
+    const names = columns.map(c => c.name);
+    names.forEach((n, i) => checkName(this, `columns[${i}].name`, n, MAX_NAME, '', true));
+    const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+    if (duplicate) v('columns', new Described(`the column name "${duplicate}" twice`), 'unique column names');
+    const byName = new Map(columns.map(c => [c.name, c]));
+    columns.forEach((c, i) => {
+      if (!Token.isUnresolved(c.type?.inputString) && !trinoType(c.type?.inputString ?? '')) {
+        v(`columns[${i}].type`, c.type?.inputString, 'a Glue column type (glue.Schema): a primitive, decimal, char, varchar, array, map or struct');
+      }
+    });
+
+    const partitionKey = props.partitionKey ?? 'snapshot';
+    checkName(this, 'partitionKey', partitionKey, MAX_NAME, '', true);
+    if (byName.has(partitionKey)) {
+      v('partitionKey', partitionKey, 'a name that is not a data column (the partition key is a column of its own)');
+    }
+
+    const primaryKey = props.primaryKey ?? [];
+    if (primaryKey.length === 0) v('primaryKey', primaryKey, 'at least one column name');
+    primaryKey.forEach((k, i) => {
+      const col = byName.get(k);
+      if (!col) v('primaryKey', k, `one of the columns (${names.join(', ')})`);
+      if (primaryKey.indexOf(k) !== i) v('primaryKey', primaryKey, 'distinct column names');
+      if (!col!.type.isPrimitive) v('primaryKey', k, `a column of a primitive type (${k} is ${col!.type.inputString})`);
+    });
+
+    const eff = props.effectiveDateColumn;
+    const effColumn = byName.get(eff);
+    if (!effColumn) v('effectiveDateColumn', eff, `one of the columns (${names.join(', ')})`);
+    if (!['date', 'timestamp'].includes(effColumn!.type.inputString)) {
+      v('effectiveDateColumn', eff, `a date or timestamp column (${eff} is ${effColumn!.type.inputString})`);
+    }
+    if (primaryKey.includes(eff)) v('effectiveDateColumn', eff, 'a column outside the primary key (it orders the mutations of one key)');
+
+    const prefix = normalisePrefix(this, props.prefix ?? `${props.tableName}/`);
+    const compression = props.compression ?? SnapshotCompression.SNAPPY;
+    if (!Object.values(SnapshotCompression).includes(compression)) v('compression', compression, 'SnapshotCompression.SNAPPY or ZSTD');
+    const description = props.description ??
+      `Snapshot table: one full copy per ${props.granularity.name.toLowerCase()} (UTC) in partition '${partitionKey}', primary key (${primaryKey.join(', ')}), newest by ${eff}`;
+    if (!Token.isUnresolved(description) && description.length > 2048) {
+      v('description', new Described(`${description.length} characters`), 'at most 2048 characters');
+    }
+    const start = props.projectionStart ?? DEFAULT_PROJECTION_START;
+    if (!(start instanceof Date) || Number.isNaN(start.getTime())) v('projectionStart', start, 'a valid Date');
+    if (start.getTime() > Date.now()) {
+      v('projectionStart', new Described(start.toISOString()), 'a date that is not in the future (the projected range ends at NOW)');
+    }
+
+    this.layer = layer;
+    this.database = layer.database;
+    this.tableName = props.tableName;
+    this.columns = columns;
+    this.primaryKey = primaryKey;
+    this.effectiveDateColumn = eff;
+    this.granularity = props.granularity;
+    this.partitionKey = partitionKey;
+    this.prefix = prefix;
+    this.compression = compression;
+    const removalPolicy = resolveRemovalPolicy(this, props.removalPolicy);
+    const databaseName = layer.database.databaseName;
+    const location = layer.s3Uri(prefix);
+    const g = props.granularity;
+
+    this.cfnTable = new glue.CfnTable(this, 'Resource', {
+      catalogId: Stack.of(this).account,
+      databaseName,
+      tableInput: {
+        name: props.tableName,
+        description,
+        tableType: 'EXTERNAL_TABLE',
+        parameters: {
+          'EXTERNAL': 'TRUE',
+          'classification': 'parquet',
+          'parquet.compression': compression,
+          'projection.enabled': 'true',
+          [`projection.${partitionKey}.type`]: 'date',
+          [`projection.${partitionKey}.format`]: g.format,
+          [`projection.${partitionKey}.range`]: `${g.partitionValue(start)},NOW`,
+          [`projection.${partitionKey}.interval`]: '1',
+          [`projection.${partitionKey}.interval.unit`]: g.intervalUnit,
+          'storage.location.template': `${location}${partitionKey}=\${${partitionKey}}/`,
+        },
+        partitionKeys: [{ name: partitionKey, type: 'string', comment: `The snapshot period (${g.format}, UTC)` }],
+        storageDescriptor: {
+          columns: columns.map(c => ({ name: c.name, type: c.type.inputString, comment: c.comment })),
+          location,
+          inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+          serdeInfo: {
+            serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+            parameters: { 'serialization.format': '1' },
+          },
+          compressed: false,
+          storedAsSubDirectories: false,
+        },
+      },
+    });
+    this.cfnTable.applyRemovalPolicy(removalPolicy);
+    this.tableArn = glueTableArn(this, databaseName, props.tableName);
+
+    if (withView) {
+      this.currentViewName = `${props.tableName}${CURRENT_VIEW_SUFFIX}`;
+      this.currentViewArn = glueTableArn(this, databaseName, this.currentViewName);
+      const view = this.createCurrentView(databaseName, this.currentViewName);
+      view.applyRemovalPolicy(removalPolicy);
+      view.node.addDependency(this.cfnTable);
+    }
+
+    layer.stagingLifecycle!.addPrefix(prefix);
+    if (props.retention) this.addRetention(props.retention, layer.bucket);
+  }
+
+  /** The `s3://` location of the table (ends with `/`). */
+  public get location(): string {
+    return this.layer.s3Uri(this.prefix);
+  }
+
+  /** The `s3://` location of one period's partition, e.g. `s3://bucket/customers/snapshot=2026-11/`. */
+  public partitionLocation(partitionValue: string): string {
+    this.granularity.parsePartitionValue(partitionValue);
+    return this.layer.s3Uri(`${this.prefix}${this.partitionKey}=${partitionValue}/`);
+  }
+
+  /**
+   * The retain-last merge as one Spark SQL statement; its result is the new current partition.
+   *
+   * It reads three temporary views (names in `options`): the incoming change events (the table's
+   * columns plus a boolean `_deleted`), the previous period's partition and the current period's.
+   * The current partition is the base; the previous one seeds it only while the current one is
+   * empty (the period's first load), so an entity deleted earlier in the period stays deleted.
+   * Per primary key the newest row by `effectiveDateColumn` wins, with ties broken
+   * deterministically: an incoming event beats a stored row, a delete beats an upsert, then the
+   * greatest row by the remaining columns (declared order, nulls last) wins. A winning delete
+   * removes the entity; `_deleted` is not in the result. Events with a null primary key column or
+   * a null effective date never win over a dated row (null keys are dropped).
+   *
+   * Rerunning it within a period with the same events gives the same rows. Column lists are
+   * explicit (never `SELECT *`), and the statement uses only SQL that Spark SQL and DuckDB share
+   * (the test suite executes it in DuckDB).
+   */
+  public retainLastMergeSql(options: RetainLastMergeOptions = {}): string {
+    const views = {
+      incomingView: options.incomingView ?? 'incoming',
+      previousView: options.previousView ?? 'previous_snapshot',
+      currentView: options.currentView ?? 'current_snapshot',
+    };
+    for (const [prop, name] of Object.entries(views)) {
+      if (!VIEW_NAME.test(name) || RESERVED_WORDS.has(name) || name.startsWith('merge_')) {
+        throw new LakeValidationError(this, `${CONSTRUCT}.retainLastMergeSql`, prop, name,
+          "a view name of lowercase letters, digits and '_', starting with a letter, at most 128 characters, not an SQL reserved word and not starting with 'merge_'");
+      }
+    }
+    const distinct = new Set(Object.values(views));
+    if (distinct.size !== 3) {
+      throw new LakeValidationError(this, `${CONSTRUCT}.retainLastMergeSql`, 'options', new Described(JSON.stringify(views)), 'three different view names');
+    }
+    return retainLastMergeSql({
+      columns: this.columns.map(c => c.name),
+      complexColumns: this.columns.filter(c => !c.type.isPrimitive).map(c => c.name),
+      primaryKey: this.primaryKey,
+      effectiveDateColumn: this.effectiveDateColumn,
+      ...views,
+    });
+  }
+
+  /**
+   * Grants reading the table: objects under its prefix, decryption with the layer's key through
+   * S3, and reading this table, its partitions and its `_current` view in the catalog.
+   */
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    const grant = grantObjects(this.layer.bucket, grantee, this.prefix, OBJECT_READ_ACTIONS);
+    grantKeyThroughS3(this, this.layer.encryptionKey, grantee, KEY_READ_ACTIONS);
+    grantCatalog(this, grantee, GLUE_READ_ACTIONS, this.database.databaseName, this.catalogArns());
+    return grant;
+  }
+
+  /**
+   * Grants writing the table's data: putting and deleting objects under its prefix, encryption
+   * with the layer's key through S3, reading the table's definition and managing its partitions.
+   * The table definition itself (columns, projection) belongs to the stack: no `UpdateTable`.
+   */
+  public grantWrite(grantee: iam.IGrantable): iam.Grant {
+    const grant = grantObjects(this.layer.bucket, grantee, this.prefix, OBJECT_WRITE_ACTIONS);
+    grantKeyThroughS3(this, this.layer.encryptionKey, grantee, KEY_WRITE_ACTIONS);
+    grantCatalog(this, grantee, [...GLUE_READ_ACTIONS, ...GLUE_PARTITION_WRITE_ACTIONS], this.database.databaseName, this.catalogArns());
+    return grant;
+  }
+
+  /** Grants both of the above (a merge reads the partitions it rebuilds). */
+  public grantReadWrite(grantee: iam.IGrantable): iam.Grant {
+    const grant = grantObjects(this.layer.bucket, grantee, this.prefix, [...OBJECT_READ_ACTIONS, ...OBJECT_WRITE_ACTIONS]);
+    grantKeyThroughS3(this, this.layer.encryptionKey, grantee, KEY_WRITE_ACTIONS);
+    grantCatalog(this, grantee, [...GLUE_READ_ACTIONS, ...GLUE_PARTITION_WRITE_ACTIONS], this.database.databaseName, this.catalogArns());
+    return grant;
+  }
+
+  /**
+   * Binds the table to a job (`GlueJob.readsFrom` / `writesTo`): reads get `grantRead`, writes get
+   * `grantReadWrite`. With the default argument name `output_<table>` (`input_<table>` for reads)
+   * the job receives `--output_<table>_database`, `_table`, `_path` (the table's `s3://`
+   * location), `_partition_key`, `_granularity` (`MONTH`), `_partition_format` (a `strftime`
+   * pattern, `%Y-%m`) and `_current_view`; writers also receive `_primary_key` (comma-separated),
+   * `_effective_date_column`, `_compression` (`snappy` or `zstd`) and `_merge_sql` (the
+   * retain-last merge over the views `incoming`, `previous_snapshot` and `current_snapshot`).
+   * A table is bound whole: `options.prefix` is refused.
+   */
+  public bindToJob(scope: IConstruct, grantee: iam.IGrantable, access: DataAccess, options: DataLocationOptions): DataLocationBinding {
+    if (options.prefix !== undefined) {
+      throw new LakeValidationError(scope, scope.constructor.name, 'prefix', options.prefix,
+        `no prefix for the table '${this.tableName}': a table is read and written whole, at its own location`);
+    }
+    const write = access === DataAccess.WRITE;
+    if (write) this.grantReadWrite(grantee);
+    else this.grantRead(grantee);
+    const values: { [suffix: string]: string } = {
+      database: this.database.databaseName,
+      table: this.tableName,
+      path: this.location,
+      partition_key: this.partitionKey,
+      granularity: this.granularity.name,
+      partition_format: this.granularity.strftimeFormat,
+    };
+    if (this.currentViewName) values.current_view = this.currentViewName;
+    if (write) {
+      values.primary_key = this.primaryKey.join(',');
+      values.effective_date_column = this.effectiveDateColumn;
+      values.compression = this.compression.toLowerCase();
+      values.merge_sql = this.retainLastMergeSql().replace(/\s+/g, ' ');
+    }
+    return {
+      defaultArgumentName: `${write ? 'output' : 'input'}_${this.tableName}`,
+      values,
+      scopedWildcardResources: [this.layer.bucket.arnForObjects(`${this.prefix}*`)],
+    };
+  }
+
+  /** The catalog ARNs a grantee uses: the table (and its partitions) and the view. */
+  private catalogArns(): string[] {
+    return this.currentViewArn ? [this.tableArn, this.currentViewArn] : [this.tableArn];
+  }
+
+  private addRetention(retention: Duration, bucket: s3.IBucket): void {
+    const minDays = Math.max(1, Math.ceil(2 * this.granularity.maxDays));
+    const days = requireWholeDays(this, CONSTRUCT, 'retention', retention, 1);
+    if (days < minDays) {
+      throw new LakeValidationError(this, CONSTRUCT, 'retention', retention,
+        `a whole number of days >= ${minDays} (two ${this.granularity.name} periods: the current and previous snapshots must survive)`);
+    }
+    if (!(bucket instanceof s3.Bucket)) {
+      throw new LakeValidationError(this, CONSTRUCT, 'retention', retention,
+        'no retention on a layer whose bucket is imported: lifecycle rules can only be added to a bucket of this app');
+    }
+    bucket.addLifecycleRule({ id: `snapshot-retention:${this.prefix}`.slice(0, 255), prefix: this.prefix, expiration: retention });
+  }
+
+  /** A Glue `VIRTUAL_VIEW` in the encoding Athena writes: the Trino definition, base64 JSON in a comment. */
+  private createCurrentView(databaseName: string, viewName: string): glue.CfnTable {
+    const viewColumns = [...this.columns.map(c => ({ name: c.name, hive: c.type.inputString })), { name: this.partitionKey, hive: 'string' }];
+    const sql = currentViewSql({
+      columns: viewColumns.map(c => c.name),
+      databaseName,
+      tableName: this.tableName,
+      partitionKey: this.partitionKey,
+      strftimeFormat: this.granularity.strftimeFormat,
+      sqlUnit: this.granularity.sqlUnit,
+    });
+    const definition = {
+      originalSql: sql,
+      catalog: 'awsdatacatalog',
+      schema: databaseName,
+      columns: viewColumns.map(c => ({ name: c.name, type: trinoType(c.hive)! })),
+    };
+    const json = Stack.of(this).toJsonString(definition);
+    const encoded = Token.isUnresolved(json) ? Fn.base64(json) : Buffer.from(json).toString('base64');
+    return new glue.CfnTable(this, 'CurrentView', {
+      catalogId: Stack.of(this).account,
+      databaseName,
+      tableInput: {
+        name: viewName,
+        description: `The newest non-empty snapshot of ${this.tableName} among the current and previous ${this.granularity.name.toLowerCase()} (UTC)`,
+        tableType: 'VIRTUAL_VIEW',
+        parameters: { presto_view: 'true', comment: 'Presto View' },
+        viewOriginalText: `/* Presto View: ${encoded} */`,
+        viewExpandedText: '/* Presto View */',
+        storageDescriptor: {
+          columns: viewColumns.map(c => ({ name: c.name, type: c.hive })),
+          serdeInfo: {},
+        },
+      },
+    });
+  }
+}
+
+const GRANULARITIES = [SnapshotGranularity.YEAR, SnapshotGranularity.MONTH, SnapshotGranularity.DAY, SnapshotGranularity.HOUR];
+
+function checkName(scope: IConstruct, prop: string, name: string, max: number, note: string, sqlIdentifier = false): void {
+  if (Token.isUnresolved(name)) {
+    throw new LakeValidationError(scope, CONSTRUCT, prop, name, 'a literal name (the generated SQL and view need it at synth time)');
+  }
+  if (typeof name !== 'string' || !NAME.test(name) || name.length > max) {
+    throw new LakeValidationError(scope, CONSTRUCT, prop, name,
+      `lowercase letters, digits and '_', starting with a letter, at most ${max} characters${note} (Glue and Athena naming)`);
+  }
+  if (sqlIdentifier && RESERVED_WORDS.has(name)) {
+    throw new LakeValidationError(scope, CONSTRUCT, prop, name,
+      'a name that is not an SQL reserved word (in Spark SQL or DuckDB): the generated merge SQL does not quote names');
+  }
+}
+
+function normalisePrefix(scope: IConstruct, prefix: string): string {
+  if (Token.isUnresolved(prefix) || prefix === '' || prefix.startsWith('/') || /[*?]/.test(prefix) || prefix.length > 900) {
+    throw new LakeValidationError(scope, CONSTRUCT, 'prefix', prefix,
+      "a literal key prefix of 1 to 900 characters without a leading '/' and without wildcards, e.g. \"tables/customers/\"");
+  }
+  return prefix.endsWith('/') ? prefix : `${prefix}/`;
+}
