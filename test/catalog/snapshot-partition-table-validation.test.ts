@@ -1,0 +1,91 @@
+import { Duration } from 'aws-cdk-lib';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import { CUSTOMER_COLUMNS, customersTable } from './fixtures';
+import { lakeStack } from '../processing/fixtures';
+import { SnapshotCompression, SnapshotGranularity, SnapshotPartitionTable, type SnapshotPartitionTableProps } from '../../src';
+
+const AT = "SnapshotPartitionTable at 'Stack/Customers': invalid prop";
+const NAMING = "lowercase letters, digits and '_', starting with a letter, at most 255 characters (Glue and Athena naming)";
+const COLUMNS = '(customer_id, email, country, updated_at)';
+const col = (name: string, type = glue.Schema.STRING): glue.Column => ({ name, type });
+
+describe('SnapshotPartitionTable rejects invalid props with a message naming the construct, the prop, the value and what is expected', () => {
+  test.each<[string, Partial<SnapshotPartitionTableProps>, string]>([
+    ['a table name with capitals', { tableName: 'Customers' },
+      `${AT} 'tableName': received "Customers"; expected lowercase letters, digits and '_', starting with a letter, at most 247 characters (at most 247 so that '<tableName>_current' fits) (Glue and Athena naming)`],
+    ['a table name with a dash', { tableName: 'customer-snapshots', currentView: false },
+      `${AT} 'tableName': received "customer-snapshots"; expected ${NAMING}`],
+    ['a table name starting with a digit', { tableName: '2customers', currentView: false }, `${AT} 'tableName': received "2customers"; expected ${NAMING}`],
+    ['a 248-character table name with the view', { tableName: 't'.repeat(248) },
+      `${AT} 'tableName': received "${'t'.repeat(248)}"; expected lowercase letters, digits and '_', starting with a letter, at most 247 characters (at most 247 so that '<tableName>_current' fits) (Glue and Athena naming)`],
+    ['no columns', { columns: [] }, `${AT} 'columns': received [] (an empty list); expected at least one column`],
+    ['duplicate column names', { columns: [...CUSTOMER_COLUMNS, col('email')] },
+      `${AT} 'columns': received the column name "email" twice; expected unique column names`],
+    ['a column name with capitals', { columns: [...CUSTOMER_COLUMNS, col('Email2')] }, `${AT} 'columns[4].name': received "Email2"; expected ${NAMING}`],
+    ['a column named after a reserved word', { columns: [...CUSTOMER_COLUMNS, col('order')] },
+      `${AT} 'columns[4].name': received "order"; expected a name that is not an SQL reserved word (in Spark SQL or DuckDB): the generated merge SQL does not quote names`],
+    ['an underscore column (the merge reserves them)', { columns: [...CUSTOMER_COLUMNS, col('_deleted', glue.Schema.BOOLEAN)] },
+      `${AT} 'columns[4].name': received "_deleted"; expected ${NAMING}`],
+    ['an unknown column type', { columns: [...CUSTOMER_COLUMNS, { name: 'geo', type: { inputString: 'geometry', isPrimitive: true } }] },
+      `${AT} 'columns[4].type': received "geometry"; expected a Glue column type (glue.Schema): a primitive, decimal, char, varchar, array, map or struct`],
+    ['a partition key colliding with a column', { partitionKey: 'country' },
+      `${AT} 'partitionKey': received "country"; expected a name that is not a data column (the partition key is a column of its own)`],
+    ['a partition key with a dash', { partitionKey: 'as-of' }, `${AT} 'partitionKey': received "as-of"; expected ${NAMING}`],
+    ['an empty primary key', { primaryKey: [] }, `${AT} 'primaryKey': received [] (an empty list); expected at least one column name`],
+    ['a primary key not among the columns', { primaryKey: ['id'] }, `${AT} 'primaryKey': received "id"; expected one of the columns ${COLUMNS}`],
+    ['a primary key column twice', { primaryKey: ['customer_id', 'customer_id'] },
+      `${AT} 'primaryKey': received ["customer_id", "customer_id"]; expected distinct column names`],
+    ['a primary key of a complex type', { columns: [...CUSTOMER_COLUMNS, col('tags', glue.Schema.array(glue.Schema.STRING))], primaryKey: ['tags'] },
+      `${AT} 'primaryKey': received "tags"; expected a column of a primitive type (tags is array<string>)`],
+    ['an effective date column not among the columns', { effectiveDateColumn: 'changed_at' },
+      `${AT} 'effectiveDateColumn': received "changed_at"; expected one of the columns ${COLUMNS}`],
+    ['an effective date column of type string', { effectiveDateColumn: 'email' },
+      `${AT} 'effectiveDateColumn': received "email"; expected a date or timestamp column (email is string)`],
+    ['an effective date column in the primary key', { primaryKey: ['customer_id', 'updated_at'] },
+      `${AT} 'effectiveDateColumn': received "updated_at"; expected a column outside the primary key (it orders the mutations of one key)`],
+    ['a retention shorter than two months', { retention: Duration.days(61) },
+      `${AT} 'retention': received 61 days; expected a whole number of days >= 62 (two MONTH periods: the current and previous snapshots must survive)`],
+    ['a retention shorter than two years', { granularity: SnapshotGranularity.YEAR, retention: Duration.days(365) },
+      `${AT} 'retention': received 365 days; expected a whole number of days >= 732 (two YEAR periods: the current and previous snapshots must survive)`],
+    ['a retention shorter than two days', { granularity: SnapshotGranularity.DAY, retention: Duration.days(1) },
+      `${AT} 'retention': received 1 day; expected a whole number of days >= 2 (two DAY periods: the current and previous snapshots must survive)`],
+    ['a retention in hours', { granularity: SnapshotGranularity.HOUR, retention: Duration.hours(5) },
+      `${AT} 'retention': received 5 hours; expected a whole number of days >= 1 (S3 lifecycle rules count in days)`],
+    ['a projection start in the future', { projectionStart: new Date('2999-01-01T00:00:00Z') },
+      `${AT} 'projectionStart': received 2999-01-01T00:00:00.000Z; expected a date that is not in the future (the projected range ends at NOW)`],
+    ['an invalid projection start', { projectionStart: new Date('not a date') }, `${AT} 'projectionStart': received a Date; expected a valid Date`],
+    ['a prefix with a leading slash', { prefix: '/customers/' },
+      `${AT} 'prefix': received "/customers/"; expected a literal key prefix of 1 to 900 characters without a leading '/' and without wildcards, e.g. "tables/customers/"`],
+    ['a prefix with a wildcard', { prefix: 'customers/*' },
+      `${AT} 'prefix': received "customers/*"; expected a literal key prefix of 1 to 900 characters without a leading '/' and without wildcards, e.g. "tables/customers/"`],
+    ['an unknown compression', { compression: 'GZIP' as SnapshotCompression }, `${AT} 'compression': received "GZIP"; expected SnapshotCompression.SNAPPY or ZSTD`],
+    ['a long description', { description: 'd'.repeat(2049) }, `${AT} 'description': received 2049 characters; expected at most 2048 characters`],
+    ['no granularity', { granularity: undefined as unknown as SnapshotGranularity }, `${AT} 'granularity': received undefined; expected SnapshotGranularity.YEAR, MONTH, DAY or HOUR`],
+  ])('%s', (_case, props, message) => {
+    expect(() => customersTable(props)).toThrow(message);
+  });
+
+  test('a raw layer is refused', () => {
+    const { stack, lake } = lakeStack();
+    expect(() => new SnapshotPartitionTable(stack, 'Customers', {
+      layer: lake.bronze, tableName: 'customers', columns: CUSTOMER_COLUMNS, primaryKey: ['customer_id'],
+      effectiveDateColumn: 'updated_at', granularity: SnapshotGranularity.MONTH,
+    })).toThrow(`${AT} 'layer': received the raw layer 'bronze'; expected a curated layer: snapshots are rebuilt and purged, and raw layers are immutable`);
+  });
+
+  test.each([
+    [{ incomingView: 'order' }, 'incomingView', '"order"'],
+    [{ previousView: 'Last-Month' }, 'previousView', '"Last-Month"'],
+    [{ currentView: 'merge_input' }, 'currentView', '"merge_input"'],
+  ])('retainLastMergeSql refuses the view names %j', (options, prop, received) => {
+    const { table } = customersTable();
+    expect(() => table.retainLastMergeSql(options)).toThrow(
+      `SnapshotPartitionTable.retainLastMergeSql at 'Stack/Customers': invalid prop '${prop}': received ${received}; expected a view name of lowercase letters, digits and '_', starting with a letter, at most 128 characters, not an SQL reserved word and not starting with 'merge_'`);
+  });
+
+  test('retainLastMergeSql refuses two views with one name', () => {
+    const { table } = customersTable();
+    expect(() => table.retainLastMergeSql({ incomingView: 'events', currentView: 'events' })).toThrow(
+      `SnapshotPartitionTable.retainLastMergeSql at 'Stack/Customers': invalid prop 'options': received {"incomingView":"events","previousView":"previous_snapshot","currentView":"events"}; expected three different view names`);
+  });
+});

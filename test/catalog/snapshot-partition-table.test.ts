@@ -1,0 +1,387 @@
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { CUSTOMER_COLUMNS, customersTable } from './fixtures';
+import { expectNoNagFindings, nagV2Errors } from '../helpers/nag';
+import { lakeStack, script } from '../processing/fixtures';
+import {
+  BronzeSilverGoldLake, GlueJob, LakeContextKeys, SnapshotCompression, SnapshotGranularity, SnapshotPartitionTable,
+} from '../../src';
+
+/** The table's and the view's Glue resources. */
+function tables(stack: Stack) {
+  const found = Template.fromStack(stack).findResources('AWS::Glue::Table');
+  const all: any[] = Object.entries(found).map(([id, r]) => ({ id, ...(r as object) }));
+  return {
+    table: all.find(r => r.Properties.TableInput.TableType === 'EXTERNAL_TABLE')!,
+    view: all.find(r => r.Properties.TableInput.TableType === 'VIRTUAL_VIEW'),
+  };
+}
+
+/** Evaluates Fn::Join, Fn::Base64 and Ref (from `refs`, by logical id prefix) as CloudFormation would. */
+function evaluate(value: any, refs: Record<string, string>): string {
+  if (typeof value === 'string') return value;
+  if (value['Fn::Join']) return value['Fn::Join'][1].map((v: any) => evaluate(v, refs)).join(value['Fn::Join'][0]);
+  if (value['Fn::Base64']) return Buffer.from(evaluate(value['Fn::Base64'], refs)).toString('base64');
+  if (value.Ref) {
+    const prefix = Object.keys(refs).find(p => value.Ref.startsWith(p));
+    if (!prefix) throw new Error(`no value for Ref ${value.Ref}`);
+    return refs[prefix];
+  }
+  throw new Error(`cannot evaluate ${JSON.stringify(value)}`);
+}
+
+/** The Athena (Presto) view definition encoded in the view's original text. */
+function decodeView(stack: Stack): { originalSql: string; catalog: string; schema: string; columns: { name: string; type: string }[] } {
+  const text = evaluate(tables(stack).view!.Properties.TableInput.ViewOriginalText, { LakeSilverDatabase: 'sales_silver' });
+  const m = /^\/\* Presto View: ([A-Za-z0-9+/=]+) \*\/$/.exec(text);
+  if (!m) throw new Error(`not a Presto view: ${text}`);
+  return JSON.parse(Buffer.from(m[1], 'base64').toString('utf8'));
+}
+
+/** The statements of a role's default policy. */
+function statements(stack: Stack, role: iam.Role): any[] {
+  const id = stack.getLogicalId(role.node.findChild('DefaultPolicy').node.defaultChild as any);
+  return Template.fromStack(stack).toJSON().Resources[id].Properties.PolicyDocument.Statement;
+}
+
+const BUCKET = { Ref: Match.stringLikeRegexp('^LakeSilverBucket') };
+const join = (...parts: any[]) => ({ 'Fn::Join': ['', parts] });
+const glueArn = (resource: string) => join('arn:', { Ref: 'AWS::Partition' }, `:glue:eu-west-1:111111111111:${resource}`);
+
+describe('SnapshotPartitionTable: the table', () => {
+  test.each([
+    ['YEAR', 'yyyy', 'YEARS', '2020'],
+    ['MONTH', 'yyyy-MM', 'MONTHS', '2020-01'],
+    ['DAY', 'yyyy-MM-dd', 'DAYS', '2020-01-01'],
+    ['HOUR', 'yyyy-MM-dd-HH', 'HOURS', '2020-01-01-00'],
+  ])('%s: a Parquet table projected by date (%s, unit %s) from %s to NOW', (name, format, unit, start) => {
+    const granularity = (SnapshotGranularity as any)[name] as SnapshotGranularity;
+    const { stack } = customersTable({ granularity });
+    const { table } = tables(stack);
+    expect(table.Properties.TableInput).toEqual(expect.objectContaining({
+      Name: 'customers',
+      TableType: 'EXTERNAL_TABLE',
+      Parameters: {
+        'EXTERNAL': 'TRUE',
+        'classification': 'parquet',
+        'parquet.compression': 'SNAPPY',
+        'projection.enabled': 'true',
+        'projection.snapshot.type': 'date',
+        'projection.snapshot.format': format,
+        'projection.snapshot.range': `${start},NOW`,
+        'projection.snapshot.interval': '1',
+        'projection.snapshot.interval.unit': unit,
+        'storage.location.template': { 'Fn::Join': ['', ['s3://', expect.objectContaining({ Ref: expect.stringMatching(/^LakeSilverBucket/) }), '/customers/snapshot=${snapshot}/']] },
+      },
+      PartitionKeys: [{ Name: 'snapshot', Type: 'string', Comment: `The snapshot period (${format}, UTC)` }],
+    }));
+    expect(table.Properties.TableInput.StorageDescriptor).toEqual({
+      Columns: [
+        { Name: 'customer_id', Type: 'string' },
+        { Name: 'email', Type: 'string' },
+        { Name: 'country', Type: 'string' },
+        { Name: 'updated_at', Type: 'timestamp' },
+      ],
+      Location: { 'Fn::Join': ['', ['s3://', expect.objectContaining({ Ref: expect.stringMatching(/^LakeSilverBucket/) }), '/customers/']] },
+      InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+      OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+      SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe', Parameters: { 'serialization.format': '1' } },
+      Compressed: false,
+      StoredAsSubDirectories: false,
+    });
+    expect(table.Properties.DatabaseName).toEqual({ Ref: expect.stringMatching(/^LakeSilverDatabase/) });
+  });
+
+  test('a configured start, partition key, prefix and ZSTD compression', () => {
+    const { stack, table } = customersTable({
+      projectionStart: new Date('2024-03-15T10:00:00Z'), partitionKey: 'as_of', prefix: 'crm/customers', compression: SnapshotCompression.ZSTD,
+      granularity: SnapshotGranularity.DAY,
+    });
+    const params = tables(stack).table.Properties.TableInput.Parameters;
+    expect(params['projection.as_of.range']).toBe('2024-03-15,NOW');
+    expect(params['parquet.compression']).toBe('ZSTD');
+    expect(params['storage.location.template']['Fn::Join'][1][2]).toBe('/crm/customers/as_of=${as_of}/');
+    expect(table.prefix).toBe('crm/customers/');
+    expect(stack.resolve(table.partitionLocation('2026-11-21'))).toEqual(join('s3://', { Ref: expect.stringMatching(/^LakeSilverBucket/) }, '/crm/customers/as_of=2026-11-21/'));
+    expect(() => table.partitionLocation('2026-11')).toThrow('expected a partition value in the format yyyy-MM-dd');
+  });
+
+  test('Hive-style partition paths under the table location', () => {
+    const { stack, table } = customersTable();
+    expect(stack.resolve(table.location)).toEqual(join('s3://', { Ref: expect.stringMatching(/^LakeSilverBucket/) }, '/customers/'));
+    expect(stack.resolve(table.partitionLocation('2026-11'))).toEqual(join('s3://', { Ref: expect.stringMatching(/^LakeSilverBucket/) }, '/customers/snapshot=2026-11/'));
+  });
+
+  test('the table definition is retained by default and destroyed only with the context flag', () => {
+    expect(tables(customersTable().stack).table.DeletionPolicy).toBe('Retain');
+    const reverted = customersTable({ removalPolicy: RemovalPolicy.DESTROY });
+    expect(tables(reverted.stack).table.DeletionPolicy).toBe('Retain');
+    Annotations.fromStack(reverted.stack).hasWarning('/Stack/Customers', Match.stringLikeRegexp('RETAIN'));
+
+    const app = new App({ context: { [LakeContextKeys.REMOVE_DATA_ON_DESTROY]: true } });
+    const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const lake = new BronzeSilverGoldLake(stack, 'Lake');
+    new SnapshotPartitionTable(stack, 'Customers', {
+      layer: lake.silver, tableName: 'customers', columns: CUSTOMER_COLUMNS, primaryKey: ['customer_id'],
+      effectiveDateColumn: 'updated_at', granularity: SnapshotGranularity.MONTH, removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const { table, view } = tables(stack);
+    expect([table.DeletionPolicy, view!.DeletionPolicy]).toEqual(['Delete', 'Delete']);
+  });
+
+  test('is a glue.ITable with the table ARN', () => {
+    const { stack, table } = customersTable();
+    const asTable: glue.ITable = table;
+    expect(stack.resolve(asTable.tableArn)).toEqual(
+      join('arn:', { Ref: 'AWS::Partition' }, ':glue:eu-west-1:111111111111:table/', { Ref: expect.stringMatching(/^LakeSilverDatabase/) }, '/customers'));
+    expect(asTable.tableName).toBe('customers');
+  });
+});
+
+describe('SnapshotPartitionTable: the _current view', () => {
+  test('a Glue VIRTUAL_VIEW in the Presto encoding Athena reads', () => {
+    const { stack } = customersTable();
+    const { view, table } = tables(stack);
+    expect(view!.Properties.TableInput).toEqual(expect.objectContaining({
+      Name: 'customers_current',
+      TableType: 'VIRTUAL_VIEW',
+      Parameters: { presto_view: 'true', comment: 'Presto View' },
+      ViewExpandedText: '/* Presto View */',
+      StorageDescriptor: {
+        Columns: [
+          { Name: 'customer_id', Type: 'string' },
+          { Name: 'email', Type: 'string' },
+          { Name: 'country', Type: 'string' },
+          { Name: 'updated_at', Type: 'timestamp' },
+          { Name: 'snapshot', Type: 'string' },
+        ],
+        SerdeInfo: {},
+      },
+    }));
+    expect(view!.DependsOn).toEqual([table.id]);
+  });
+
+  test.each([
+    ['MONTH', '%Y-%m', 'month'],
+    ['HOUR', '%Y-%m-%d-%H', 'hour'],
+  ])('%s: the decoded definition reads the newest non-empty snapshot of the current and previous periods (%s)', (name, format, unit) => {
+    const granularity = (SnapshotGranularity as any)[name] as SnapshotGranularity;
+    const { stack } = customersTable({ granularity });
+    const view = decodeView(stack);
+    const periods = `(date_format(current_timestamp AT TIME ZONE 'UTC', '${format}'), date_format(date_add('${unit}', -1, current_timestamp AT TIME ZONE 'UTC'), '${format}'))`;
+    expect(view.originalSql).toBe([
+      'SELECT "customer_id", "email", "country", "updated_at", "snapshot"',
+      'FROM "sales_silver"."customers"',
+      `WHERE "snapshot" IN ${periods}`,
+      `AND "snapshot" = (SELECT max("snapshot") FROM "sales_silver"."customers" WHERE "snapshot" IN ${periods})`,
+    ].join('\n'));
+    expect(view.catalog).toBe('awsdatacatalog');
+    expect(view.schema).toBe('sales_silver');
+  });
+
+  test('view columns carry Athena (Trino) types', () => {
+    const { stack } = customersTable({
+      columns: [
+        { name: 'id', type: glue.Schema.BIG_INT },
+        { name: 'amount', type: glue.Schema.decimal(12, 2) },
+        { name: 'code', type: glue.Schema.char(3) },
+        { name: 'name', type: glue.Schema.varchar(40) },
+        { name: 'ratio', type: glue.Schema.FLOAT },
+        { name: 'small', type: glue.Schema.SMALL_INT },
+        { name: 'blob', type: glue.Schema.BINARY },
+        { name: 'active', type: glue.Schema.BOOLEAN },
+        { name: 'tags', type: glue.Schema.array(glue.Schema.STRING) },
+        { name: 'attrs', type: glue.Schema.map(glue.Schema.STRING, glue.Schema.INTEGER) },
+        { name: 'address', type: glue.Schema.struct([{ name: 'city', type: glue.Schema.STRING }, { name: 'zip', type: glue.Schema.array(glue.Schema.INTEGER) }]) },
+        { name: 'valid_on', type: glue.Schema.DATE },
+      ],
+      primaryKey: ['id'],
+      effectiveDateColumn: 'valid_on',
+    });
+    expect(decodeView(stack).columns).toEqual([
+      { name: 'id', type: 'bigint' },
+      { name: 'amount', type: 'decimal(12,2)' },
+      { name: 'code', type: 'char(3)' },
+      { name: 'name', type: 'varchar(40)' },
+      { name: 'ratio', type: 'real' },
+      { name: 'small', type: 'smallint' },
+      { name: 'blob', type: 'varbinary' },
+      { name: 'active', type: 'boolean' },
+      { name: 'tags', type: 'array(varchar)' },
+      { name: 'attrs', type: 'map(varchar, integer)' },
+      { name: 'address', type: 'row(city varchar, zip array(integer))' },
+      { name: 'valid_on', type: 'date' },
+      { name: 'snapshot', type: 'varchar' },
+    ]);
+  });
+
+  test('currentView: false creates no view', () => {
+    const { stack, table } = customersTable({ currentView: false });
+    expect(tables(stack).view).toBeUndefined();
+    expect(table.currentViewName).toBeUndefined();
+  });
+});
+
+describe('SnapshotPartitionTable: lifecycle', () => {
+  test("the table's location expires Spark staging files", () => {
+    const { stack } = customersTable();
+    Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'customers/.spark-staging', ExpirationInDays: 1, NoncurrentVersionExpiration: { NoncurrentDays: 1 } }),
+          Match.objectLike({ Prefix: 'customers/_temporary/', ExpirationInDays: 1, NoncurrentVersionExpiration: { NoncurrentDays: 1 } }),
+        ]),
+      },
+    });
+  });
+
+  test('retention: snapshots under the table prefix expire', () => {
+    const { stack } = customersTable({ retention: Duration.days(400) });
+    Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([{ Id: 'snapshot-retention:customers/', Prefix: 'customers/', ExpirationInDays: 400, Status: 'Enabled' }]),
+      },
+    });
+  });
+
+  test('no retention rule by default', () => {
+    const { stack } = customersTable();
+    const buckets = Template.fromStack(stack).findResources('AWS::S3::Bucket');
+    const ids = Object.values(buckets).flatMap((b: any) => (b.Properties.LifecycleConfiguration?.Rules ?? []).map((r: any) => r.Id));
+    expect(ids.filter((id: string) => id.startsWith('snapshot-retention'))).toEqual([]);
+  });
+});
+
+describe('SnapshotPartitionTable: grants', () => {
+  const objects = join('arn:', { Ref: 'AWS::Partition' }, ':s3:::', BUCKET, '/customers/*');
+
+  test('grantRead: objects under the table prefix, the key through S3, this table and its view only', () => {
+    const { stack, table } = customersTable();
+    const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
+    table.grantRead(role);
+    const s = stack.resolve(statements(stack, role));
+    const silverArn = { 'Fn::GetAtt': [expect.stringMatching(/^LakeSilverBucket/), 'Arn'] };
+    const tableArn = (name: string) => join('arn:', { Ref: 'AWS::Partition' }, ':glue:eu-west-1:111111111111:table/', { Ref: expect.stringMatching(/^LakeSilverDatabase/) }, name);
+    expect(s).toEqual([
+      { Action: ['s3:GetObject', 's3:GetObjectVersion'], Effect: 'Allow', Resource: join(silverArn, '/customers/*') },
+      { Action: 's3:ListBucket', Effect: 'Allow', Resource: silverArn, Condition: { StringLike: { 's3:prefix': ['customers/*'] } } },
+      { Action: 's3:GetBucketLocation', Effect: 'Allow', Resource: silverArn },
+      {
+        Action: ['kms:Decrypt', 'kms:DescribeKey'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LakeKey/), 'Arn'] },
+        Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
+      },
+      {
+        Action: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
+        Effect: 'Allow',
+        Resource: [
+          glueArn('catalog'),
+          join('arn:', { Ref: 'AWS::Partition' }, ':glue:eu-west-1:111111111111:database/', { Ref: expect.stringMatching(/^LakeSilverDatabase/) }),
+          tableArn('/customers'),
+          tableArn('/customers_current'),
+        ],
+      },
+    ]);
+    expect(JSON.stringify(stack.resolve(s))).not.toMatch(/table\/[^"]*\/\*/);
+  });
+
+  test('grantWrite: put and delete under the prefix and partition management, never the table definition', () => {
+    const { stack, table } = customersTable();
+    const role = new iam.Role(stack, 'Writer', { assumedBy: new iam.AccountRootPrincipal() });
+    table.grantWrite(role);
+    const s = stack.resolve(statements(stack, role));
+    expect(s[0]).toEqual({
+      Action: ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], Effect: 'Allow', Resource: expect.anything(),
+    });
+    const glueActions: string[] = s.find((st: any) => Array.isArray(st.Action) && st.Action.includes('glue:GetTable')).Action;
+    expect(glueActions).toEqual(expect.arrayContaining(['glue:BatchCreatePartition', 'glue:BatchDeletePartition', 'glue:UpdatePartition']));
+    expect(glueActions).not.toEqual(expect.arrayContaining(['glue:UpdateTable']));
+    expect(glueActions.filter(a => /Table$|Tables$/.test(a) && !a.startsWith('glue:Get'))).toEqual([]);
+    expect(s.find((st: any) => st.Action.includes?.('kms:GenerateDataKey'))).toBeDefined();
+  });
+
+  test('grantReadWrite: read and write object actions together', () => {
+    const { stack, table } = customersTable({ currentView: false });
+    const role = new iam.Role(stack, 'Both', { assumedBy: new iam.AccountRootPrincipal() });
+    table.grantReadWrite(role);
+    const s = stack.resolve(statements(stack, role));
+    expect(s[0].Action).toEqual(['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts']);
+    const glueStatement = s.find((st: any) => Array.isArray(st.Action) && st.Action.includes('glue:GetTable'));
+    expect(glueStatement.Resource).toHaveLength(3);
+  });
+});
+
+describe('SnapshotPartitionTable: jobs', () => {
+  test('a writer job receives the table layout and the merge SQL as arguments', () => {
+    const { stack, lake, table } = customersTable({ compression: SnapshotCompression.ZSTD });
+    const job = new GlueJob(stack, 'Load', { script: script() });
+    job.readsFrom(lake.bronze, { prefix: 'customers/' }).writesTo(table);
+    const args = stack.resolve((job.job.node.defaultChild as glue.CfnJob).defaultArguments);
+    expect(args).toEqual(expect.objectContaining({
+      '--output_customers_database': { Ref: expect.stringMatching(/^LakeSilverDatabase/) },
+      '--output_customers_table': 'customers',
+      '--output_customers_path': join('s3://', { Ref: expect.stringMatching(/^LakeSilverBucket/) }, '/customers/'),
+      '--output_customers_partition_key': 'snapshot',
+      '--output_customers_granularity': 'MONTH',
+      '--output_customers_partition_format': '%Y-%m',
+      '--output_customers_current_view': 'customers_current',
+      '--output_customers_primary_key': 'customer_id',
+      '--output_customers_effective_date_column': 'updated_at',
+      '--output_customers_compression': 'zstd',
+      '--output_customers_merge_sql': table.retainLastMergeSql().replace(/\s+/g, ' '),
+    }));
+    expect(args['--output_customers_merge_sql']).not.toContain('\n');
+  });
+
+  test('a reader job receives the layout (no merge SQL) and read access only', () => {
+    const { stack, table } = customersTable({ primaryKey: ['customer_id', 'country'] });
+    const job = new GlueJob(stack, 'Report', { script: script() });
+    job.readsFrom(table, { argumentName: 'customers' });
+    const args = stack.resolve((job.job.node.defaultChild as glue.CfnJob).defaultArguments);
+    expect(Object.keys(args).filter(k => k.startsWith('--customers_')).sort()).toEqual([
+      '--customers_current_view', '--customers_database', '--customers_granularity', '--customers_partition_format',
+      '--customers_partition_key', '--customers_path', '--customers_table',
+    ]);
+    const onTable = stack.resolve(statements(stack, job.role as iam.Role))
+      .filter((st: any) => /LakeSilver/.test(JSON.stringify(st.Resource)));
+    expect(onTable.map((st: any) => st.Action)).toEqual([
+      ['s3:GetObject', 's3:GetObjectVersion'], 's3:ListBucket', 's3:GetBucketLocation',
+      ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
+    ]);
+  });
+
+  test('a prefix is refused when binding a table', () => {
+    const { stack, table } = customersTable();
+    const job = new GlueJob(stack, 'Load', { script: script() });
+    expect(() => job.writesTo(table, { prefix: 'x/' })).toThrow(
+      "GlueJob at 'Stack/Load': invalid prop 'prefix': received \"x/\"; expected no prefix for the table 'customers': a table is read and written whole, at its own location");
+  });
+
+  test('cdk-nag: a lake, the table, a writer job and a reader role have no unacknowledged findings', () => {
+    const { stack, lake, table } = customersTable({ retention: Duration.days(400) });
+    const job = new GlueJob(stack, 'Load', { script: script() });
+    job.readsFrom(lake.bronze, { prefix: 'customers/' }).writesTo(table);
+    new GlueJob(stack, 'Report', { script: script() }).readsFrom(table);
+    expectNoNagFindings(stack);
+  });
+
+  test('cdk-nag 2 (AwsSolutions, HIPAA, NIST, PCI) reports no errors either', () => {
+    const { stack, lake, table } = customersTable();
+    new GlueJob(stack, 'Load', { script: script() }).readsFrom(lake.bronze, { prefix: 'customers/' }).writesTo(table);
+    expect(nagV2Errors(stack.node.root as any, stack)).toEqual([]);
+  });
+
+  test('a layer bound alongside keeps its own arguments', () => {
+    const { stack, lake } = lakeStack();
+    const t = new SnapshotPartitionTable(stack, 'Accounts', {
+      layer: lake.gold, tableName: 'accounts', columns: CUSTOMER_COLUMNS, primaryKey: ['customer_id'],
+      effectiveDateColumn: 'updated_at', granularity: SnapshotGranularity.YEAR,
+    });
+    const job = new GlueJob(stack, 'Load', { script: script() });
+    job.writesTo(t).writesTo(lake.gold, { prefix: 'other/' });
+    const args = stack.resolve((job.job.node.defaultChild as glue.CfnJob).defaultArguments);
+    expect(args['--output_accounts_granularity']).toBe('YEAR');
+    expect(args['--output_gold_path']).toEqual(join('s3://', { Ref: expect.stringMatching(/^LakeGoldBucket/) }, '/other/'));
+  });
+});
