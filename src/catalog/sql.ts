@@ -83,9 +83,7 @@ function splitTopLevel(s: string): string[] {
   let start = 0;
   for (let i = 0; i < s.length; i++) {
     const ch = s[i];
-    if (ch === '<' || ch === '(') depth++;
-    else if (ch === '>' || ch === ')') depth--;
-    else if (ch === ',' && depth === 0) {
+    if (ch === '<' || ch === '(') {depth++;} else if (ch === '>' || ch === ')') {depth--;} else if (ch === ',' && depth === 0) {
       parts.push(s.slice(start, i).trim());
       start = i + 1;
     }
@@ -95,8 +93,18 @@ function splitTopLevel(s: string): string[] {
 }
 
 const PRIMITIVES: { [hive: string]: string } = {
-  string: 'varchar', tinyint: 'tinyint', smallint: 'smallint', int: 'integer', integer: 'integer', bigint: 'bigint',
-  float: 'real', double: 'double', boolean: 'boolean', date: 'date', timestamp: 'timestamp(3)', binary: 'varbinary',
+  string: 'varchar',
+  tinyint: 'tinyint',
+  smallint: 'smallint',
+  int: 'integer',
+  integer: 'integer',
+  bigint: 'bigint',
+  float: 'real',
+  double: 'double',
+  boolean: 'boolean',
+  date: 'date',
+  timestamp: 'timestamp(3)',
+  binary: 'varbinary',
 };
 
 /**

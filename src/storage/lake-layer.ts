@@ -8,11 +8,11 @@ import { DataAccess, DataLocationBinding, DataLocationOptions, IDataLocation } f
 import { LayerDefinition, LayerKind } from './layer-definition';
 import { SparkStagingLifecycle } from './spark-staging-lifecycle';
 import { secureBucketDefaults } from '../private/buckets';
+import { Described, LakeValidationError, requireWholeDays } from '../private/errors';
 import {
   GLUE_READ_ACTIONS, GLUE_TABLE_WRITE_ACTIONS, glueTableArn, grantCatalog, grantKeyThroughS3, grantObjects,
   KEY_READ_ACTIONS, KEY_WRITE_ACTIONS, OBJECT_READ_ACTIONS, OBJECT_WRITE_ACTIONS,
 } from '../private/grants';
-import { Described, LakeValidationError, requireWholeDays } from '../private/errors';
 import { resolveRemovalPolicy } from '../private/removal-policy';
 
 const CONSTRUCT = 'LakeLayer';

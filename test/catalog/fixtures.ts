@@ -1,6 +1,6 @@
 import * as glue from 'aws-cdk-lib/aws-glue';
-import { lakeStack } from '../processing/fixtures';
 import { SnapshotGranularity, SnapshotPartitionTable, type SnapshotPartitionTableProps } from '../../src';
+import { lakeStack } from '../processing/fixtures';
 
 /** The customers table of the tests: string key, two attributes, a timestamp ordering mutations. */
 export const CUSTOMER_COLUMNS: glue.Column[] = [

@@ -2,8 +2,8 @@
 // cases of change-data-capture merges. The SQL is written to the subset Spark SQL and DuckDB share.
 import * as glue from 'aws-cdk-lib/aws-glue';
 import { customersTable } from './fixtures';
-import { DuckDb, type Row, type ViewData } from '../helpers/duckdb';
 import { SnapshotGranularity } from '../../src';
+import { DuckDb, type Row, type ViewData } from '../helpers/duckdb';
 
 const SNAPSHOT_COLUMNS = { customer_id: 'VARCHAR', email: 'VARCHAR', country: 'VARCHAR', updated_at: 'TIMESTAMP' };
 const EVENT_COLUMNS = { ...SNAPSHOT_COLUMNS, _deleted: 'BOOLEAN' };
@@ -199,15 +199,21 @@ describe('retain-last merge, executed in DuckDB', () => {
     const columns = { tenant_id: 'INTEGER', customer_id: 'VARCHAR', email: 'VARCHAR', updated_at: 'TIMESTAMP' };
     const rows = await merge(
       { columns, rows: [] },
-      { columns, rows: [
-        { tenant_id: 1, customer_id: 'c1', email: 't1@x', updated_at: '2026-11-01 08:00:00' },
-        { tenant_id: 2, customer_id: 'c1', email: 't2@x', updated_at: '2026-11-01 08:00:00' },
-      ] },
-      { columns: { ...columns, _deleted: 'BOOLEAN' }, rows: [
-        { tenant_id: 1, customer_id: 'c1', email: 't1-new@x', updated_at: '2026-11-02 08:00:00', _deleted: false },
-        { tenant_id: 2, customer_id: 'c2', email: 't2-c2@x', updated_at: '2026-11-02 08:00:00', _deleted: false },
-        { tenant_id: 3, customer_id: 'c1', email: 'gone', updated_at: '2026-11-02 08:00:00', _deleted: true },
-      ] },
+      {
+        columns,
+        rows: [
+          { tenant_id: 1, customer_id: 'c1', email: 't1@x', updated_at: '2026-11-01 08:00:00' },
+          { tenant_id: 2, customer_id: 'c1', email: 't2@x', updated_at: '2026-11-01 08:00:00' },
+        ],
+      },
+      {
+        columns: { ...columns, _deleted: 'BOOLEAN' },
+        rows: [
+          { tenant_id: 1, customer_id: 'c1', email: 't1-new@x', updated_at: '2026-11-02 08:00:00', _deleted: false },
+          { tenant_id: 2, customer_id: 'c2', email: 't2-c2@x', updated_at: '2026-11-02 08:00:00', _deleted: false },
+          { tenant_id: 3, customer_id: 'c1', email: 'gone', updated_at: '2026-11-02 08:00:00', _deleted: true },
+        ],
+      },
       byTenant.retainLastMergeSql(),
     );
     expect(rows).toEqual([
@@ -231,10 +237,13 @@ describe('retain-last merge, executed in DuckDB', () => {
     const rows = await merge(
       { columns, rows: [] },
       { columns, rows: [{ customer_id: 'c1', tags: ['a'], valid_on: '2026-11-01' }] },
-      { columns: { ...columns, _deleted: 'BOOLEAN' }, rows: [
-        { customer_id: 'c1', tags: ['b', 'a'], valid_on: '2026-11-02', _deleted: false },
-        { customer_id: 'c1', tags: ['c'], valid_on: '2026-11-02', _deleted: false },
-      ] },
+      {
+        columns: { ...columns, _deleted: 'BOOLEAN' },
+        rows: [
+          { customer_id: 'c1', tags: ['b', 'a'], valid_on: '2026-11-02', _deleted: false },
+          { customer_id: 'c1', tags: ['c'], valid_on: '2026-11-02', _deleted: false },
+        ],
+      },
       tagged.retainLastMergeSql(),
     );
     expect(rows).toEqual([{ customer_id: 'c1', tags: ['c'], valid_on: '2026-11-02' }]);

@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import { CUSTOMER_COLUMNS, customersTable } from './fixtures';
-import { lakeStack } from '../processing/fixtures';
 import { SnapshotCompression, SnapshotGranularity, SnapshotPartitionTable, type SnapshotPartitionTableProps } from '../../src';
+import { lakeStack } from '../processing/fixtures';
 
 const AT = "SnapshotPartitionTable at 'Stack/Customers': invalid prop";
 const NAMING = "lowercase letters, digits and '_', starting with a letter, at most 255 characters (Glue and Athena naming)";
@@ -68,8 +68,12 @@ describe('SnapshotPartitionTable rejects invalid props with a message naming the
   test('a raw layer is refused', () => {
     const { stack, lake } = lakeStack();
     expect(() => new SnapshotPartitionTable(stack, 'Customers', {
-      layer: lake.bronze, tableName: 'customers', columns: CUSTOMER_COLUMNS, primaryKey: ['customer_id'],
-      effectiveDateColumn: 'updated_at', granularity: SnapshotGranularity.MONTH,
+      layer: lake.bronze,
+      tableName: 'customers',
+      columns: CUSTOMER_COLUMNS,
+      primaryKey: ['customer_id'],
+      effectiveDateColumn: 'updated_at',
+      granularity: SnapshotGranularity.MONTH,
     })).toThrow(`${AT} 'layer': received the raw layer 'bronze'; expected a curated layer: snapshots are rebuilt and purged, and raw layers are immutable`);
   });
 
@@ -86,6 +90,6 @@ describe('SnapshotPartitionTable rejects invalid props with a message naming the
   test('retainLastMergeSql refuses two views with one name', () => {
     const { table } = customersTable();
     expect(() => table.retainLastMergeSql({ incomingView: 'events', currentView: 'events' })).toThrow(
-      `SnapshotPartitionTable.retainLastMergeSql at 'Stack/Customers': invalid prop 'options': received {"incomingView":"events","previousView":"previous_snapshot","currentView":"events"}; expected three different view names`);
+      'SnapshotPartitionTable.retainLastMergeSql at \'Stack/Customers\': invalid prop \'options\': received {"incomingView":"events","previousView":"previous_snapshot","currentView":"events"}; expected three different view names');
   });
 });
