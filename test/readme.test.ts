@@ -14,7 +14,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
-  BookmarkedJob, BronzeSilverGoldLake, GlueJob, LakeContextKeys, LayerDefinition, RawDataProtection, SharedJobResources, SparkStagingLifecycle,
+  BookmarkedJob, BronzeSilverGoldLake, GlueJob, LakeContextKeys, LayerDefinition, RawDataProtection, SharedJobResources, SnapshotGranularity,
+  SnapshotPartitionTable, SparkStagingLifecycle,
 } from '../src';
 declare const jobRole: iam.IRole;
 declare const bucket: s3.Bucket;
@@ -24,7 +25,7 @@ export class Fixture extends Stack {
     ${body.replace(/^import .*$/gm, '')}
   }
 }
-void [App, Duration, RemovalPolicy, Size, LakeContextKeys, LayerDefinition, RawDataProtection, SparkStagingLifecycle, BronzeSilverGoldLake, GlueJob, BookmarkedJob, SharedJobResources, events, glue, sns];
+void [App, Duration, RemovalPolicy, Size, LakeContextKeys, LayerDefinition, RawDataProtection, SparkStagingLifecycle, BronzeSilverGoldLake, GlueJob, BookmarkedJob, SharedJobResources, SnapshotGranularity, SnapshotPartitionTable, events, glue, sns];
 `;
 
 const blocks = [...fs.readFileSync(README, 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map(m => m[1]);

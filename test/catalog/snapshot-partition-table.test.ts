@@ -262,7 +262,6 @@ describe('SnapshotPartitionTable: lifecycle', () => {
 });
 
 describe('SnapshotPartitionTable: grants', () => {
-
   test('grantRead: objects under the table prefix, the key through S3, this table and its view only', () => {
     const { stack, table } = customersTable();
     const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
