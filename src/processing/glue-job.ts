@@ -449,7 +449,7 @@ export class GlueJob extends glue.JobBase {
     const what = access === DataAccess.WRITE ? 'writes' : 'reads';
     acknowledgeNag(this.role.node.tryFindChild('DefaultPolicy')!, ...(binding.scopedWildcardResources ?? []).map(arn => ({
       id: wildcardResourceFinding(this, arn),
-      reason: `The job ${what} the objects under one prefix of a lake layer and the tables of that layer's database; object keys and table names are data, not known at deploy time.`,
+      reason: `The job ${what} the objects under one prefix of a lake layer or under one table's location (and, for a layer, the tables of its database); object keys and table names are data, not known at deploy time.`,
     })));
     return this;
   }
