@@ -6,17 +6,23 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 // The example imports the library by its package name, as a user does (scripts/link-self.js links it).
 // eslint-disable-next-line import/no-extraneous-dependencies
-import { BookmarkedJob, BronzeSilverGoldLake, GlueJob, LayerDefinition, SharedJobResources } from 'cdk-glue-lake';
+import {
+  BookmarkedJob, BronzeSilverGoldLake, GlueJob, LayerDefinition, SharedJobResources,
+  SnapshotCompression, SnapshotGranularity, SnapshotPartitionTable,
+} from 'cdk-glue-lake';
 import { Construct } from 'constructs';
 
 /**
  * The example data lake: bronze/silver/gold layers, their Glue databases and an Athena workgroup,
- * and two bronze -> silver jobs (a plain one on a schedule, a bookmarked one chained after it).
+ * two bronze -> silver jobs (a plain one on a schedule, a bookmarked one chained after it), and a
+ * monthly snapshot table of customers in silver with the daily job that loads it from change events.
  */
 export class LakeStack extends Stack {
   public readonly lake: BronzeSilverGoldLake;
   public readonly ordersJob: GlueJob;
   public readonly eventsJob: BookmarkedJob;
+  public readonly customersTable: SnapshotPartitionTable;
+  public readonly customersJob: GlueJob;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -67,5 +73,40 @@ export class LakeStack extends Stack {
       .readsFrom(this.lake.bronze, { prefix: 'events/' })
       .writesTo(this.lake.silver, { prefix: 'events/' })
       .runsAfter(this.ordersJob);
+
+    // One full copy of the customers per month: query a month's partition for the customers as they
+    // were at its end, or `customers_current` for the newest. Snapshots older than 400 days expire.
+    this.customersTable = new SnapshotPartitionTable(this, 'Customers', {
+      layer: this.lake.silver,
+      tableName: 'customers',
+      columns: [
+        { name: 'customer_id', type: glue.Schema.STRING },
+        { name: 'email', type: glue.Schema.STRING },
+        { name: 'country', type: glue.Schema.STRING },
+        { name: 'updated_at', type: glue.Schema.TIMESTAMP },
+      ],
+      primaryKey: ['customer_id'],
+      effectiveDateColumn: 'updated_at',
+      granularity: SnapshotGranularity.MONTH,
+      retention: Duration.days(400),
+      compression: SnapshotCompression.ZSTD,
+      projectionStart: new Date(Date.UTC(2026, 0, 1)), // the first month loaded
+    });
+
+    // Rebuilds the current month from every customer change event each day. The table passes the
+    // layout and the merge SQL as --output_customers_* arguments. A rerun converges (write, then purge
+    // what was there before), so one retry is safe.
+    this.customersJob = new GlueJob(this, 'CustomersSnapshot', {
+      script: glue.Code.fromAsset(path.join(jobs, 'customers_snapshot.py')),
+      description: 'Loads the monthly customers snapshot in silver from the customer change events in bronze',
+      environment: 'dev',
+      shared,
+      maxRetries: 1,
+      schedule: events.Schedule.cron({ minute: '30', hour: '2' }),
+      failureTopic: alerts,
+    });
+    this.customersJob
+      .readsFrom(this.lake.bronze, { prefix: 'customers/' })
+      .writesTo(this.customersTable);
   }
 }
