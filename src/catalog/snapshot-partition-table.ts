@@ -279,7 +279,7 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
       v('description', new Described(`${description.length} characters`), 'at most 2048 characters');
     }
     const start = props.projectionStart ?? DEFAULT_PROJECTION_START;
-    if (!(start instanceof Date) || Number.isNaN(start.getTime())) v('projectionStart', start, 'a valid Date');
+    if (!(start instanceof Date) || Number.isNaN(start.getTime())) v('projectionStart', new Described(String(start)), 'a valid Date');
     if (start.getTime() > Date.now()) {
       v('projectionStart', new Described(start.toISOString()), 'a date that is not in the future (the projected range ends at NOW)');
     }

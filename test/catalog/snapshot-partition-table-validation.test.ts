@@ -53,7 +53,7 @@ describe('SnapshotPartitionTable rejects invalid props with a message naming the
       `${AT} 'retention': received 5 hours; expected a whole number of days >= 1 (S3 lifecycle rules count in days)`],
     ['a projection start in the future', { projectionStart: new Date('2999-01-01T00:00:00Z') },
       `${AT} 'projectionStart': received 2999-01-01T00:00:00.000Z; expected a date that is not in the future (the projected range ends at NOW)`],
-    ['an invalid projection start', { projectionStart: new Date('not a date') }, `${AT} 'projectionStart': received a Date; expected a valid Date`],
+    ['an invalid projection start', { projectionStart: new Date('not a date') }, `${AT} 'projectionStart': received Invalid Date; expected a valid Date`],
     ['a prefix with a leading slash', { prefix: '/customers/' },
       `${AT} 'prefix': received "/customers/"; expected a literal key prefix of 1 to 900 characters without a leading '/' and without wildcards, e.g. "tables/customers/"`],
     ['a prefix with a wildcard', { prefix: 'customers/*' },
