@@ -406,10 +406,7 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
    * S3, and reading this table, its partitions and its `_current` view in the catalog.
    */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
-    const grant = grantObjects(this.layer.bucket, grantee, this.prefix, OBJECT_READ_ACTIONS);
-    grantKeyThroughS3(this, this.layer.encryptionKey, grantee, KEY_READ_ACTIONS);
-    grantCatalog(this, grantee, GLUE_READ_ACTIONS, this.database.databaseName, this.catalogArns());
-    return grant;
+    return this.grant(grantee, OBJECT_READ_ACTIONS, KEY_READ_ACTIONS, GLUE_READ_ACTIONS);
   }
 
   /**
@@ -418,18 +415,13 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
    * The table definition itself (columns, projection) belongs to the stack: no `UpdateTable`.
    */
   public grantWrite(grantee: iam.IGrantable): iam.Grant {
-    const grant = grantObjects(this.layer.bucket, grantee, this.prefix, OBJECT_WRITE_ACTIONS);
-    grantKeyThroughS3(this, this.layer.encryptionKey, grantee, KEY_WRITE_ACTIONS);
-    grantCatalog(this, grantee, [...GLUE_READ_ACTIONS, ...GLUE_PARTITION_WRITE_ACTIONS], this.database.databaseName, this.catalogArns());
-    return grant;
+    return this.grant(grantee, OBJECT_WRITE_ACTIONS, KEY_WRITE_ACTIONS, [...GLUE_READ_ACTIONS, ...GLUE_PARTITION_WRITE_ACTIONS]);
   }
 
   /** Grants both of the above (a merge reads the partitions it rebuilds). */
   public grantReadWrite(grantee: iam.IGrantable): iam.Grant {
-    const grant = grantObjects(this.layer.bucket, grantee, this.prefix, [...OBJECT_READ_ACTIONS, ...OBJECT_WRITE_ACTIONS]);
-    grantKeyThroughS3(this, this.layer.encryptionKey, grantee, KEY_WRITE_ACTIONS);
-    grantCatalog(this, grantee, [...GLUE_READ_ACTIONS, ...GLUE_PARTITION_WRITE_ACTIONS], this.database.databaseName, this.catalogArns());
-    return grant;
+    return this.grant(grantee, [...OBJECT_READ_ACTIONS, ...OBJECT_WRITE_ACTIONS], KEY_WRITE_ACTIONS,
+      [...GLUE_READ_ACTIONS, ...GLUE_PARTITION_WRITE_ACTIONS]);
   }
 
   /**
@@ -472,9 +464,13 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
     };
   }
 
-  /** The catalog ARNs a grantee uses: the table (and its partitions) and the view. */
-  private catalogArns(): string[] {
-    return this.currentViewArn ? [this.tableArn, this.currentViewArn] : [this.tableArn];
+  /** Objects under the table's prefix, the layer's key through S3, and the catalog: this table (and its partitions) and its view. */
+  private grant(grantee: iam.IGrantable, objectActions: string[], keyActions: string[], glueActions: string[]): iam.Grant {
+    const grant = grantObjects(this.layer.bucket, grantee, this.prefix, objectActions);
+    grantKeyThroughS3(this, this.layer.encryptionKey, grantee, keyActions);
+    const tables = this.currentViewArn ? [this.tableArn, this.currentViewArn] : [this.tableArn];
+    grantCatalog(this, grantee, glueActions, this.database.databaseName, tables);
+    return grant;
   }
 
   private addRetention(retention: Duration, bucket: s3.IBucket): void {

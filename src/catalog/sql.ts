@@ -152,8 +152,8 @@ export interface CurrentViewSpec {
 
 /**
  * The Trino SQL of the `_current` view: the newest non-empty snapshot among the current and the
- * previous period (UTC). The literal-free `IN` list on the partition key lets partition projection
- * read those two partitions only.
+ * previous period (UTC). Both the outer query and the subquery filter the partition key on those
+ * two periods, so only their partitions qualify.
  */
 export function currentViewSql(spec: CurrentViewSpec): string {
   const q = (name: string) => `"${name}"`;
