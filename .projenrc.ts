@@ -147,10 +147,13 @@ project.addTask('integ:update', {
   ],
 });
 
-// `test` = jest (from projen) -> integ verification -> eslint (from projen, last).
+// `test` = bundle -> jest (from projen) -> integ verification -> eslint (from projen, last).
 const testTask = project.tasks.tryFind('test')!;
 const eslintStep = project.tasks.tryFind('eslint')!;
-testTask.reset('jest --passWithNoTests --ci', { receiveArgs: true });
+// The Lambda handlers are bundled first: the constructs synthesize their assets in the tests.
+testTask.reset();
+testTask.spawn(project.tasks.tryFind('bundle')!);
+testTask.exec('jest --passWithNoTests --ci', { receiveArgs: true });
 testTask.spawn(integVerify);
 testTask.spawn(eslintStep);
 

@@ -43,11 +43,16 @@ export function grantObjects(bucket: s3.IBucket, grantee: iam.IGrantable, prefix
 
 /** The key's actions, only when S3 of the stack's region calls KMS on the grantee's behalf. */
 export function grantKeyThroughS3(scope: IConstruct, key: kms.IKey, grantee: iam.IGrantable, actions: string[]): void {
+  grantKeyThroughService(scope, key, grantee, actions, 's3');
+}
+
+/** The key's actions, only when `service` (e.g. `dynamodb`) of the stack's region calls KMS on the grantee's behalf. */
+export function grantKeyThroughService(scope: IConstruct, key: kms.IKey, grantee: iam.IGrantable, actions: string[], service: string): void {
   iam.Grant.addToPrincipal({
     grantee,
     actions,
     resourceArns: [key.keyArn],
-    conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(scope).region}.amazonaws.com` } },
+    conditions: { StringEquals: { 'kms:ViaService': `${service}.${Stack.of(scope).region}.amazonaws.com` } },
   });
 }
 

@@ -1,0 +1,706 @@
+import { Annotations, ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { DispatcherFunction } from './dispatcher-function';
+import {
+  DUE_AT, DUE_INDEX, DUE_INDEX_ATTRIBUTES, EXECUTION_ARN, FREQUENCY_MINUTES, LAST_CAUSE, LAST_ERROR, LAST_FAILURE_AT,
+  LAST_RUN_ID, LAST_SUCCESS_AT, MAX_FREQUENCY_MINUTES, PARTITION_ID, PARTITION_ID_EXPECTED, PARTITION_ID_PATTERN,
+  SCHEDULE, SCHEDULE_ACTIVE, SCHEDULE_INTERVAL_MINUTES, STARTED_AT, STATUS, STATUS_FAILED, STATUS_RUNNING, STATUS_SUCCEEDED,
+} from './registry';
+import { Described, LakeValidationError } from '../private/errors';
+import { grantKeyThroughService } from '../private/grants';
+import { acknowledgeNag, wildcardResourceFinding } from '../private/nag';
+import { resolveRemovalPolicy } from '../private/removal-policy';
+import { BookmarkedJob } from '../processing/bookmarked-job';
+import { acknowledgeOwnPolicy, MANAGED_ARGUMENTS } from '../processing/glue-job';
+import { SharedJobResources } from '../processing/shared-job-resources';
+
+const CONSTRUCT = 'PartitionedJobOrchestrator';
+
+/** The most partitions one dispatch may start (and the most `maxConcurrentPartitions` accepts). */
+export const MAX_CONCURRENT_PARTITIONS = 1000;
+/** Seeded partitions are written in transactions of at most this many items (DynamoDB's limit). */
+const SEED_CHUNK = 100;
+/** The most partitions the props may declare (more belong in the registry, added with PutItem). */
+export const MAX_DECLARED_PARTITIONS = 500;
+/** Glue's default job timeout, used when the job's own timeout cannot be read. */
+const GLUE_DEFAULT_TIMEOUT_MINUTES = 2880;
+/** What an execution may spend waiting for a free run slot (the ConcurrentRunsExceeded retries) and updating the registry. */
+const EXECUTION_TIMEOUT_MARGIN_MINUTES = 90;
+
+/** The error of an execution whose input is not what the dispatcher sends. */
+export const PARTITION_INPUT_ERROR = 'InvalidPartitionInput';
+/** The cause that explains the expected input. */
+export const PARTITION_INPUT_CAUSE =
+  'Expected {"partitionId": "<id>", "slot": "<ISO 8601 time>", "nextDueAt": <epoch seconds>, "takeOverExecution": "none" | "<execution ARN>"}, '
+  + 'as the dispatcher sends it; to run a partition now, set its dueAt to 0 in the registry instead.';
+
+/**
+ * A partition declared in the orchestrator's props, written to the registry at deploy time.
+ */
+export interface PartitionDefinition {
+  /**
+   * The partition's id: passed to the job as the value of its partition argument and part of the
+   * execution names. Letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most
+   * 64 characters.
+   */
+  readonly partitionId: string;
+
+  /**
+   * How often the partition runs: it is due again this long after the schedule slot of its last
+   * success. Whole minutes, at least the schedule interval, at most 365 days.
+   *
+   * @default Duration.days(1)
+   */
+  readonly frequency?: Duration;
+}
+
+/**
+ * Properties of a `PartitionedJobOrchestrator`.
+ */
+export interface PartitionedJobOrchestratorProps {
+  /**
+   * The Glue job run once per partition (a batch job: not a streaming job). It receives the
+   * partition as the value of `argumentName`.
+   */
+  readonly job: glue.IJob;
+
+  /**
+   * Partitions written to the registry at deploy time. Deploying again updates their frequency
+   * and never resets their state; partitions added to the registry with `PutItem` are left alone,
+   * and a partition removed from this list stays in the registry until its item is deleted.
+   *
+   * @default - none: the registry is filled with `PutItem` (see the README for the item format)
+   */
+  readonly partitions?: PartitionDefinition[];
+
+  /**
+   * How often the dispatcher wakes up. Whole minutes that divide a day (1, 2, 3, 4, 5, 6, 10, 12,
+   * 15, 20, 30 or 60 minutes, or 2, 3, 4, 6, 8, 12 or 24 hours): the schedule is a UTC cron, and
+   * each wake-up is a slot that names its executions.
+   *
+   * @default Duration.minutes(15)
+   */
+  readonly scheduleInterval?: Duration;
+
+  /**
+   * The most executions running at once: each dispatch starts at most this many minus those still
+   * running. The job's `maxConcurrentRuns` must allow it.
+   *
+   * @default - the job's `maxConcurrentRuns` when it can be read, otherwise 1
+   */
+  readonly maxConcurrentPartitions?: number;
+
+  /**
+   * The job argument that carries the partition id (`--` followed by letters, digits, `_` or `-`).
+   *
+   * @default '--partition'
+   */
+  readonly argumentName?: string;
+
+  /**
+   * How long one partition's execution may take (waiting for a run slot, the run, the registry
+   * updates). An execution that times out leaves its partition `RUNNING`; the next dispatch sees
+   * the execution is over and starts the partition again.
+   *
+   * @default - the job's timeout plus 90 minutes (Glue's 48-hour default when the job's timeout cannot be read)
+   */
+  readonly executionTimeout?: Duration;
+
+  /**
+   * The shared resources whose key encrypts the registry (unless `encryptionKey` is given) and the
+   * log groups, and whose log retention applies.
+   *
+   * @default - the job's shared resources when it is a `GlueJob`, else `SharedJobResources.of(this)`
+   */
+  readonly shared?: SharedJobResources;
+
+  /**
+   * The customer-managed key of the registry table.
+   *
+   * @default - the shared resources' key
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * What happens to the registry table when it leaves the stack. `DESTROY` takes effect only with
+   * the context key `cdk-glue-lake:removeDataOnDestroy` set to `true`, and turns the table's
+   * deletion protection off.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Where the alarms (failed executions, dispatcher errors) notify.
+   *
+   * @default - the alarms have no action
+   */
+  readonly alarmTopic?: sns.ITopic;
+}
+
+/**
+ * Runs a Glue job once per data partition (provider, organisation, tenant), each on its own
+ * frequency, concurrently, from a registry the team changes without a deploy.
+ *
+ * - the partition registry: a DynamoDB table (on-demand, customer-managed key, point-in-time
+ *   recovery, deletion protection, RETAIN) with a `due` index the dispatcher queries;
+ * - the schedule: an EventBridge rule (UTC cron, every 15 minutes by default) invoking the
+ *   dispatcher, a Node 22 ARM Lambda with reserved concurrency 1, which starts one execution per
+ *   due partition with a deterministic name (partition and slot), so that a retried dispatch never
+ *   starts a partition twice, and which frees the lock of an execution that died;
+ * - the per-partition state machine (Standard, logged, traced): mark the partition running with a
+ *   conditional update, run the job with `startJobRun.sync` (retrying while the job has no free run
+ *   slot), mark it succeeded, or on any error mark it failed and fail;
+ * - alarms on failed, timed-out and aborted executions and on dispatcher errors.
+ */
+export class PartitionedJobOrchestrator extends Construct {
+  /** The partition registry. */
+  public readonly registryTable: dynamodb.Table;
+
+  /** The per-partition state machine. */
+  public readonly stateMachine: sfn.StateMachine;
+
+  /** The dispatcher Lambda. */
+  public readonly dispatcher: lambda.Function;
+
+  /** The schedule rule that invokes the dispatcher. */
+  public readonly scheduleRule: events.Rule;
+
+  /** Alarms when an execution fails, times out or is aborted. */
+  public readonly failureAlarm: cloudwatch.Alarm;
+
+  /** Alarms when a dispatch fails (including when a partition's execution could not be started). */
+  public readonly dispatcherAlarm: cloudwatch.Alarm;
+
+  /** The schedule interval. */
+  public readonly scheduleInterval: Duration;
+
+  /** The most executions running at once. */
+  public readonly maxConcurrentPartitions: number;
+
+  /** The job argument that carries the partition id. */
+  public readonly argumentName: string;
+
+  constructor(scope: Construct, id: string, props: PartitionedJobOrchestratorProps) {
+    super(scope, id);
+    const job = props.job;
+    if (job === undefined || job === null) {
+      throw new LakeValidationError(this, CONSTRUCT, 'job', job, 'a Glue job (glue.IJob)');
+    }
+    const jobFacts = readJob(job);
+    if (jobFacts.command === 'gluestreaming') {
+      throw new LakeValidationError(this, CONSTRUCT, 'job', job,
+        'a batch job: a streaming job runs continuously and never finishes, so it cannot run once per partition');
+    }
+
+    this.scheduleInterval = props.scheduleInterval ?? Duration.minutes(15);
+    const intervalMinutes = this.validateInterval(this.scheduleInterval);
+    this.argumentName = props.argumentName ?? '--partition';
+    this.validateArgumentName(this.argumentName);
+    this.maxConcurrentPartitions = this.resolveConcurrency(props.maxConcurrentPartitions, jobFacts);
+    const partitions = this.validatePartitions(props.partitions ?? [], intervalMinutes);
+    const executionTimeout = this.resolveExecutionTimeout(props.executionTimeout, jobFacts);
+    if (job instanceof BookmarkedJob) {
+      Annotations.of(this).addWarningV2('cdk-glue-lake:partitionedBookmarks',
+        'the job is a BookmarkedJob: a job has one bookmark state, shared by the runs of every partition. '
+        + 'Include the partition in the transformation_ctx of each source so that partitions do not skip each other\'s input.');
+    }
+
+    const shared = props.shared ?? jobFacts.shared ?? SharedJobResources.of(this);
+    const removalPolicy = resolveRemovalPolicy(this, props.removalPolicy);
+    const key = props.encryptionKey ?? shared.encryptionKey;
+
+    this.registryTable = new dynamodb.Table(this, 'Registry', {
+      partitionKey: { name: PARTITION_ID, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
+      removalPolicy,
+    });
+    this.registryTable.addGlobalSecondaryIndex({
+      indexName: DUE_INDEX,
+      partitionKey: { name: SCHEDULE, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: DUE_AT, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...DUE_INDEX_ATTRIBUTES],
+    });
+    acknowledgeNag(this.registryTable,
+      { id: 'NIST.800.53.R5-DynamoDBInBackupPlan', reason: 'The registry has point-in-time recovery (35 days of continuous backups); adding it to an AWS Backup plan is an account-level decision left to the team.' },
+      { id: 'HIPAA.Security-DynamoDBInBackupPlan', reason: 'The registry has point-in-time recovery (35 days of continuous backups); adding it to an AWS Backup plan is an account-level decision left to the team.' },
+      { id: 'PCI.DSS.321-DynamoDBInBackupPlan', reason: 'The registry has point-in-time recovery (35 days of continuous backups); adding it to an AWS Backup plan is an account-level decision left to the team.' },
+    );
+
+    const logRetention = shared.logRetention.toDays() as logs.RetentionDays;
+    this.stateMachine = this.createStateMachine(job, key, shared, logRetention, executionTimeout);
+
+    const dispatcherLogs = new logs.LogGroup(this, 'DispatcherLogs', {
+      encryptionKey: shared.encryptionKey,
+      retention: logRetention,
+      removalPolicy: shared.removalPolicy,
+    });
+    this.dispatcher = new DispatcherFunction(this, 'Dispatcher', {
+      description: `Starts one execution of ${this.node.path}'s state machine per due partition`,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.minutes(2),
+      reservedConcurrentExecutions: 1,
+      // A dispatch that failed is retried (the same slot names the same executions) until the next slot.
+      retryAttempts: 2,
+      maxEventAge: Duration.minutes(Math.max(1, Math.min(intervalMinutes, 360))),
+      logGroup: dispatcherLogs,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        REGISTRY_TABLE_NAME: this.registryTable.tableName,
+        STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
+        SCHEDULE_INTERVAL_MINUTES: String(intervalMinutes),
+        MAX_CONCURRENT_PARTITIONS: String(this.maxConcurrentPartitions),
+      },
+    });
+    this.grantDispatcher(key);
+
+    this.scheduleRule = new events.Rule(this, 'Schedule', {
+      description: `Wakes the dispatcher of ${this.node.path} every ${this.scheduleInterval.toHumanString()}`,
+      schedule: events.Schedule.expression(cronFor(intervalMinutes)),
+      targets: [new targets.LambdaFunction(this.dispatcher, {
+        retryAttempts: 2,
+        maxEventAge: Duration.minutes(Math.max(1, Math.min(intervalMinutes, 1440))),
+      })],
+    });
+    acknowledgeNag(this.scheduleRule, { id: 'Serverless-EventBusDLQ', reason: DISPATCH_RETRY_REASON });
+
+    if (partitions.length > 0) this.seedPartitions(partitions, key, shared, logRetention);
+
+    const [failureAlarm, dispatcherAlarm] = this.createAlarms(props.alarmTopic);
+    this.failureAlarm = failureAlarm;
+    this.dispatcherAlarm = dispatcherAlarm;
+  }
+
+  /**
+   * Grants managing partitions: reading and writing registry items (and using its key through
+   * DynamoDB), e.g. for the team that adds providers.
+   */
+  public grantRegistryWrite(grantee: iam.IGrantable): iam.Grant {
+    return this.registryTable.grantReadWriteData(grantee);
+  }
+
+  private createStateMachine(job: glue.IJob, key: kms.IKey, shared: SharedJobResources, retention: logs.RetentionDays, timeout: Duration): sfn.StateMachine {
+    const scope = new Construct(this, 'Execution');
+    const table = this.registryTable;
+    const names = (...attributes: string[]) => Object.fromEntries(attributes.map(a => [`#${a}`, a]));
+    const str = (value: string) => tasks.DynamoAttributeValue.fromString(value);
+    const key_ = { [PARTITION_ID]: str(sfn.JsonPath.stringAt('$.partitionId')) };
+    const throttling = ['DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.RequestLimitExceeded', 'DynamoDB.ThrottlingException', 'DynamoDB.InternalServerErrorException'];
+    const retryThrottling = <T extends sfn.TaskStateBase>(task: T): T => {
+      task.addRetry({ errors: throttling, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6, jitterStrategy: sfn.JitterType.FULL });
+      return task;
+    };
+
+    const invalid = new sfn.Fail(scope, 'InvalidInput', { error: PARTITION_INPUT_ERROR, cause: PARTITION_INPUT_CAUSE });
+    const alreadyRunning = new sfn.Succeed(scope, 'AlreadyRunning', {
+      comment: 'Another execution holds the partition: nothing to do.',
+    });
+    const failed = new sfn.Fail(scope, 'Failed', {
+      errorPath: sfn.JsonPath.stringAt('$.failure.Error'),
+      causePath: sfn.JsonPath.stringAt('$.failure.Cause'),
+    });
+    const done = new sfn.Succeed(scope, 'Done');
+
+    // Only the execution that holds the lock writes the outcome; an item deleted meanwhile is not re-created.
+    const holdsLock = `attribute_exists(#${PARTITION_ID}) AND #${EXECUTION_ARN} = :me`;
+    const markFailed = retryThrottling(new tasks.DynamoUpdateItem(scope, 'MarkFailed', {
+      table,
+      key: key_,
+      updateExpression: `SET #${STATUS} = :failed, #${LAST_FAILURE_AT} = :now, #${LAST_ERROR} = :error, #${LAST_CAUSE} = :cause`,
+      conditionExpression: holdsLock,
+      expressionAttributeNames: names(PARTITION_ID, EXECUTION_ARN, STATUS, LAST_FAILURE_AT, LAST_ERROR, LAST_CAUSE),
+      expressionAttributeValues: {
+        ':failed': str(STATUS_FAILED),
+        ':now': str(sfn.JsonPath.stringAt('$$.State.EnteredTime')),
+        ':error': str(sfn.JsonPath.stringAt('$.failure.Error')),
+        ':cause': str(sfn.JsonPath.stringAt('$.failure.Cause')),
+        ':me': str(sfn.JsonPath.executionId),
+      },
+      resultPath: sfn.JsonPath.DISCARD,
+    }));
+    // Whatever happens while recording the failure, the execution ends with the original error.
+    markFailed.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.recordFailure' });
+    markFailed.next(failed);
+
+    const markSucceeded = retryThrottling(new tasks.DynamoUpdateItem(scope, 'MarkSucceeded', {
+      table,
+      key: key_,
+      updateExpression: `SET #${STATUS} = :succeeded, #${LAST_SUCCESS_AT} = :now, #${LAST_RUN_ID} = :runId, #${DUE_AT} = :nextDueAt`,
+      conditionExpression: holdsLock,
+      expressionAttributeNames: names(PARTITION_ID, EXECUTION_ARN, STATUS, LAST_SUCCESS_AT, LAST_RUN_ID, DUE_AT),
+      expressionAttributeValues: {
+        ':succeeded': str(STATUS_SUCCEEDED),
+        ':now': str(sfn.JsonPath.stringAt('$$.State.EnteredTime')),
+        ':runId': str(sfn.JsonPath.stringAt('$.run.Id')),
+        ':nextDueAt': tasks.DynamoAttributeValue.numberFromString(sfn.JsonPath.format('{}', sfn.JsonPath.stringAt('$.nextDueAt'))),
+        ':me': str(sfn.JsonPath.executionId),
+      },
+      resultPath: sfn.JsonPath.DISCARD,
+    }));
+    markSucceeded.addCatch(markFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
+    markSucceeded.next(done);
+
+    const runJob = new tasks.GlueStartJobRun(scope, 'RunJob', {
+      glueJobName: job.jobName,
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      arguments: sfn.TaskInput.fromObject({ [this.argumentName]: sfn.JsonPath.stringAt('$.partitionId') }),
+      resultSelector: { 'Id.$': '$.Id', 'JobRunState.$': '$.JobRunState' },
+      resultPath: '$.run',
+    });
+    // The job has no free run slot (other partitions, a manual run): wait with backoff, up to about an hour.
+    runJob.addRetry({ errors: ['Glue.ConcurrentRunsExceededException'], interval: Duration.minutes(1), backoffRate: 2, maxAttempts: 6, jitterStrategy: sfn.JitterType.FULL });
+    runJob.addRetry({ errors: ['Glue.ThrottlingException', 'Glue.InternalServiceException'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5, jitterStrategy: sfn.JitterType.FULL });
+    runJob.addCatch(markFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
+    runJob.next(markSucceeded);
+
+    // Takes the partition unless another execution holds it; a dead execution's lock is taken over
+    // when the dispatcher passes its ARN; an item deleted meanwhile is not re-created.
+    const markRunning = retryThrottling(new tasks.DynamoUpdateItem(scope, 'MarkRunning', {
+      table,
+      key: key_,
+      updateExpression: `SET #${STATUS} = :running, #${EXECUTION_ARN} = :me, #${STARTED_AT} = :startedAt`,
+      conditionExpression: `attribute_exists(#${PARTITION_ID}) AND (attribute_not_exists(#${STATUS}) OR #${STATUS} <> :running `
+        + `OR attribute_not_exists(#${EXECUTION_ARN}) OR #${EXECUTION_ARN} = :takeOver)`,
+      expressionAttributeNames: names(PARTITION_ID, STATUS, EXECUTION_ARN, STARTED_AT),
+      expressionAttributeValues: {
+        ':running': str(STATUS_RUNNING),
+        ':me': str(sfn.JsonPath.executionId),
+        ':startedAt': str(sfn.JsonPath.stringAt('$$.Execution.StartTime')),
+        ':takeOver': str(sfn.JsonPath.stringAt('$.takeOverExecution')),
+      },
+      resultPath: sfn.JsonPath.DISCARD,
+    }));
+    markRunning.addCatch(alreadyRunning, { errors: ['DynamoDB.ConditionalCheckFailedException'], resultPath: sfn.JsonPath.DISCARD });
+    markRunning.addCatch(markFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
+    markRunning.next(runJob);
+
+    const validInput = sfn.Condition.and(
+      sfn.Condition.isPresent('$.partitionId'), sfn.Condition.isString('$.partitionId'),
+      sfn.Condition.isPresent('$.nextDueAt'), sfn.Condition.isNumeric('$.nextDueAt'),
+      sfn.Condition.isPresent('$.takeOverExecution'), sfn.Condition.isString('$.takeOverExecution'),
+    );
+    const checkInput = new sfn.Choice(scope, 'CheckInput')
+      .when(validInput, markRunning)
+      .otherwise(invalid);
+
+    const logGroup = new logs.LogGroup(scope, 'Logs', {
+      logGroupName: `/aws/vendedlogs/states/${Names.uniqueResourceName(scope, { maxLength: 200, separator: '-' })}`,
+      encryptionKey: shared.encryptionKey,
+      retention,
+      removalPolicy: shared.removalPolicy,
+    });
+    const stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      comment: `Runs the Glue job for one partition of ${this.node.path} and records the outcome in its registry`,
+      definitionBody: sfn.DefinitionBody.fromChainable(checkInput),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      timeout,
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    // The DynamoDB tasks update items of a table encrypted with a customer-managed key.
+    grantKeyThroughService(this, key, stateMachine, ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], 'dynamodb');
+
+    const policy = stateMachine.role.node.tryFindChild('DefaultPolicy')!;
+    acknowledgeOwnPolicy(policy);
+    acknowledgeNag(policy,
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'Step Functions log delivery (logs:CreateLogDelivery and related) and X-Ray tracing (xray:PutTraceSegments) do not support resource-level permissions.' },
+    );
+    return stateMachine;
+  }
+
+  /** Query the due index, start (only) this state machine's executions, read their status. */
+  private grantDispatcher(key: kms.IKey): void {
+    const fn = this.dispatcher;
+    iam.Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['dynamodb:Query'],
+      resourceArns: [`${this.registryTable.tableArn}/index/${DUE_INDEX}`],
+    });
+    grantKeyThroughService(this, key, fn, ['kms:Decrypt', 'kms:DescribeKey'], 'dynamodb');
+    this.stateMachine.grantStartExecution(fn);
+    const executions = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${this.stateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    iam.Grant.addToPrincipal({ grantee: fn, actions: ['states:DescribeExecution'], resourceArns: [executions] });
+
+    const policy = fn.role!.node.tryFindChild('DefaultPolicy')!;
+    acknowledgeOwnPolicy(policy);
+    acknowledgeNag(policy,
+      {
+        id: wildcardResourceFinding(this, executions),
+        reason: 'DescribeExecution is limited to the executions of this orchestrator\'s state machine; their names (partition and slot) are not known in advance.',
+      },
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) does not support resource-level permissions.' },
+    );
+    const runtime = 'The library pins Node.js 22, a supported Lambda runtime, because the handler is bundled and tested for it; moving to a newer runtime is a library release, not a synth-time choice.';
+    acknowledgeNag(fn,
+      { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'The dispatcher writes only to its own log group; the AWS managed basic execution policy is the standard way to grant it.' },
+      { id: 'AwsSolutions-L1', reason: runtime },
+      { id: 'Serverless-LambdaLatestVersion', reason: runtime },
+      ...dispatcherNagReasons(),
+    );
+  }
+
+  /** Upserts the declared partitions: frequency set, state kept (`if_not_exists`), in transactions of 100. */
+  private seedPartitions(
+    partitions: Array<{ partitionId: string; frequencyMinutes: number }>, key: kms.IKey, shared: SharedJobResources, retention: logs.RetentionDays,
+  ): void {
+    const table = this.registryTable;
+    const seedLogs = new logs.LogGroup(this, 'SeedLogs', {
+      encryptionKey: shared.encryptionKey,
+      retention,
+      removalPolicy: shared.removalPolicy,
+    });
+    for (let i = 0; i < partitions.length; i += SEED_CHUNK) {
+      const chunk = partitions.slice(i, i + SEED_CHUNK);
+      const call: cr.AwsSdkCall = {
+        service: 'DynamoDB',
+        action: 'transactWriteItems',
+        parameters: {
+          TransactItems: chunk.map(p => ({
+            Update: {
+              TableName: table.tableName,
+              Key: { [PARTITION_ID]: { S: p.partitionId } },
+              UpdateExpression: `SET #f = :f, #s = if_not_exists(#s, :active), #d = if_not_exists(#d, :zero)`,
+              ExpressionAttributeNames: { '#f': FREQUENCY_MINUTES, '#s': SCHEDULE, '#d': DUE_AT },
+              ExpressionAttributeValues: { ':f': { N: String(p.frequencyMinutes) }, ':active': { S: SCHEDULE_ACTIVE }, ':zero': { N: '0' } },
+            },
+          })),
+        },
+        physicalResourceId: cr.PhysicalResourceId.of(`${PARTITION_ID}-seed-${i / SEED_CHUNK}`),
+        logging: cr.Logging.withDataHidden(),
+      };
+      const seed = new cr.AwsCustomResource(this, `Seed${i / SEED_CHUNK}`, {
+        resourceType: 'Custom::PartitionRegistrySeed',
+        onCreate: call,
+        onUpdate: call,
+        installLatestAwsSdk: false,
+        logGroup: seedLogs,
+        policy: cr.AwsCustomResourcePolicy.fromStatements([
+          new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [table.tableArn] }),
+        ]),
+      });
+      grantKeyThroughService(this, key, seed, ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], 'dynamodb');
+      acknowledgeOwnPolicy(seed.node.tryFindChild('CustomResourcePolicy')!);
+    }
+    acknowledgeSdkProvider(this);
+  }
+
+  private createAlarms(topic?: sns.ITopic): [cloudwatch.Alarm, cloudwatch.Alarm] {
+    const period = Duration.minutes(Math.max(5, Math.min(this.scheduleInterval.toMinutes(), 60)));
+    const failed = new cloudwatch.MathExpression({
+      expression: 'failed + timedOut + aborted',
+      usingMetrics: {
+        failed: this.stateMachine.metricFailed({ statistic: 'Sum', period }),
+        timedOut: this.stateMachine.metricTimedOut({ statistic: 'Sum', period }),
+        aborted: this.stateMachine.metricAborted({ statistic: 'Sum', period }),
+      },
+      label: 'Partition executions failed, timed out or aborted',
+      period,
+    });
+    const failureAlarm = failed.createAlarm(this, 'FailureAlarm', {
+      alarmDescription: `A partition execution of ${this.node.path} failed, timed out or was aborted: the registry's lastError and lastCause say why`,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const dispatcherAlarm = this.dispatcher.metricErrors({ statistic: 'Sum', period }).createAlarm(this, 'DispatcherAlarm', {
+      alarmDescription: `A dispatch of ${this.node.path} failed or could not start a partition: see the dispatcher's log group`,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    for (const alarm of [failureAlarm, dispatcherAlarm]) {
+      if (topic) {
+        alarm.addAlarmAction(new cw_actions.SnsAction(topic));
+      } else {
+        const reason = 'No alarmTopic was given: the alarm state is visible in CloudWatch and can be routed by an EventBridge rule on alarm state changes; passing alarmTopic adds the notification action.';
+        acknowledgeNag(alarm, { id: 'HIPAA.Security-CloudWatchAlarmAction', reason }, { id: 'NIST.800.53.R5-CloudWatchAlarmAction', reason });
+      }
+    }
+    return [failureAlarm, dispatcherAlarm];
+  }
+
+  private validateInterval(interval: Duration): number {
+    if (interval.isUnresolved()) {
+      throw new LakeValidationError(this, CONSTRUCT, 'scheduleInterval', interval, 'a resolved duration (it names the schedule slots)');
+    }
+    const minutes = interval.toSeconds() / 60;
+    if (!SCHEDULE_INTERVAL_MINUTES.includes(minutes)) {
+      const expected = minutes < 1
+        ? 'at least 1 minute (EventBridge schedules are at most once a minute)'
+        : 'whole minutes that divide a day: 1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60 minutes, or 2, 3, 4, 6, 8, 12 or 24 hours';
+      throw new LakeValidationError(this, CONSTRUCT, 'scheduleInterval', interval, expected);
+    }
+    return minutes;
+  }
+
+  private validateArgumentName(name: string): void {
+    if (Token.isUnresolved(name) || !/^--[A-Za-z0-9_-]{1,128}$/.test(name)) {
+      throw new LakeValidationError(this, CONSTRUCT, 'argumentName', name, "'--' followed by 1 to 128 letters, digits, '_' or '-', e.g. '--partition'");
+    }
+    if (MANAGED_ARGUMENTS.includes(name) || name.startsWith('--enable-') || name.startsWith('--job-') || name === '--JOB_NAME') {
+      throw new LakeValidationError(this, CONSTRUCT, 'argumentName', name, 'an argument of the script, not one that Glue or the library manages (e.g. --partition)');
+    }
+  }
+
+  private resolveConcurrency(requested: number | undefined, job: JobFacts): number {
+    const value = requested ?? Math.min(job.maxConcurrentRuns ?? 1, MAX_CONCURRENT_PARTITIONS);
+    if (!Number.isInteger(value) || value < 1 || value > MAX_CONCURRENT_PARTITIONS) {
+      throw new LakeValidationError(this, CONSTRUCT, 'maxConcurrentPartitions', value, `an integer from 1 to ${MAX_CONCURRENT_PARTITIONS}`);
+    }
+    if (job.maxConcurrentRuns === undefined) {
+      if (requested !== undefined && requested > 1) {
+        Annotations.of(this).addWarningV2('cdk-glue-lake:jobConcurrencyUnknown',
+          `the job's maxConcurrentRuns cannot be read (an imported job): make sure it allows ${value} concurrent runs, `
+          + 'or executions beyond it wait (ConcurrentRunsExceeded retries) and may fail.');
+      }
+    } else if (job.maxConcurrentRuns < value) {
+      throw new LakeValidationError(this, CONSTRUCT, 'maxConcurrentPartitions', value,
+        `at most the job's maxConcurrentRuns (${job.maxConcurrentRuns}); raise the job's maxConcurrentRuns to run more partitions at once`);
+    }
+    return value;
+  }
+
+  private validatePartitions(partitions: PartitionDefinition[], intervalMinutes: number): Array<{ partitionId: string; frequencyMinutes: number }> {
+    if (!Array.isArray(partitions)) {
+      throw new LakeValidationError(this, CONSTRUCT, 'partitions', partitions, 'a list of { partitionId, frequency }');
+    }
+    if (partitions.length > MAX_DECLARED_PARTITIONS) {
+      throw new LakeValidationError(this, CONSTRUCT, 'partitions', new Described(`${partitions.length} partitions`),
+        `at most ${MAX_DECLARED_PARTITIONS}; add more to the registry with PutItem (they need no deploy)`);
+    }
+    const seen = new Set<string>();
+    return partitions.map((p, i) => {
+      const id = p?.partitionId;
+      if (typeof id !== 'string' || Token.isUnresolved(id) || !PARTITION_ID_PATTERN.test(id)) {
+        throw new LakeValidationError(this, CONSTRUCT, `partitions[${i}].partitionId`, id, PARTITION_ID_EXPECTED);
+      }
+      if (seen.has(id)) {
+        throw new LakeValidationError(this, CONSTRUCT, `partitions[${i}].partitionId`, id, 'a partition id declared once (it is the registry key)');
+      }
+      seen.add(id);
+      const frequency = p.frequency ?? Duration.days(1);
+      const minutes = frequency.isUnresolved() ? NaN : frequency.toSeconds() / 60;
+      if (!Number.isInteger(minutes) || minutes < intervalMinutes || minutes > MAX_FREQUENCY_MINUTES) {
+        throw new LakeValidationError(this, CONSTRUCT, `partitions[${i}].frequency`, frequency,
+          `whole minutes from the schedule interval (${this.scheduleInterval.toHumanString()}) to 365 days: a partition cannot be due more often than the dispatcher wakes up`);
+      }
+      return { partitionId: id, frequencyMinutes: minutes };
+    });
+  }
+
+  private resolveExecutionTimeout(requested: Duration | undefined, job: JobFacts): Duration {
+    const timeout = requested ?? Duration.minutes((job.timeoutMinutes ?? GLUE_DEFAULT_TIMEOUT_MINUTES) + EXECUTION_TIMEOUT_MARGIN_MINUTES);
+    if (!timeout.isUnresolved()) {
+      const seconds = timeout.toSeconds({ integral: false });
+      if (!Number.isInteger(seconds) || seconds < 60 || seconds > 365 * 24 * 3600) {
+        throw new LakeValidationError(this, CONSTRUCT, 'executionTimeout', timeout, 'a whole number of seconds from 1 minute to 365 days');
+      }
+    }
+    return timeout;
+  }
+}
+
+/** What can be read from the job's definition (nothing for an imported job). */
+interface JobFacts {
+  readonly command?: string;
+  readonly maxConcurrentRuns?: number;
+  readonly timeoutMinutes?: number;
+  readonly shared?: SharedJobResources;
+}
+
+function readJob(job: glue.IJob): JobFacts {
+  const cfnJobs = job.node.findAll().filter((c): c is glue.CfnJob => c instanceof glue.CfnJob);
+  const shared = (job as { shared?: unknown }).shared instanceof SharedJobResources ? (job as { shared: SharedJobResources }).shared : undefined;
+  if (cfnJobs.length !== 1) return { shared };
+  const cfn = cfnJobs[0];
+  const stack = Stack.of(cfn);
+  const command = stack.resolve(cfn.command)?.name;
+  const runs = stack.resolve(cfn.executionProperty)?.maxConcurrentRuns;
+  const timeout = stack.resolve(cfn.timeout);
+  return {
+    command: typeof command === 'string' ? command : undefined,
+    // Glue's default is one run at a time.
+    maxConcurrentRuns: typeof runs === 'number' ? runs : (cfn.executionProperty === undefined ? 1 : undefined),
+    timeoutMinutes: typeof timeout === 'number' ? timeout : undefined,
+    shared,
+  };
+}
+
+/**
+ * Acknowledges the findings on aws-cdk-lib's AWS SDK custom resource provider (one per stack),
+ * which CloudFormation invokes at deploy time only.
+ */
+function acknowledgeSdkProvider(scope: Construct): void {
+  const provider = Stack.of(scope).node.tryFindChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
+  if (!provider) return;
+  const deployOnly = 'aws-cdk-lib\'s AWS SDK custom resource provider runs only when CloudFormation creates or updates the resource, '
+    + 'which waits for its answer and fails the deployment on error: a dead-letter queue, reserved concurrency or tracing has nothing to add.';
+  const network = 'The provider calls only the AWS APIs of its custom resources over TLS with IAM authentication and exposes no endpoint; a VPC would add cost without reducing exposure.';
+  const policy = 'The provider\'s role is created for it, and each custom resource adds its own least-privilege statements; a managed policy would be reusable by other principals.';
+  acknowledgeNag(provider,
+    { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'The provider writes only to its log group; the AWS managed basic execution policy is how aws-cdk-lib grants it.' },
+    ...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map(pack => ({ id: `${pack}-IAMNoInlinePolicy`, reason: policy })),
+    ...['HIPAA.Security', 'NIST.800.53.R5'].map(pack => ({ id: `${pack}-LambdaConcurrency`, reason: deployOnly })),
+    ...['HIPAA.Security', 'NIST.800.53.R5', 'Serverless'].map(pack => ({ id: `${pack}-LambdaDLQ`, reason: deployOnly })),
+    ...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map(pack => ({ id: `${pack}-LambdaInsideVPC`, reason: network })),
+    { id: 'Serverless-LambdaTracing', reason: deployOnly },
+    { id: 'Serverless-LambdaDefaultMemorySize', reason: 'The provider\'s memory is set by aws-cdk-lib for its SDK calls, which are small and run at deploy time only.' },
+  );
+}
+
+/** The UTC cron of a schedule interval that divides a day, so that wake-ups fall on slot starts. */
+function cronFor(minutes: number): string {
+  if (minutes < 60) return `cron(0/${minutes} * * * ? *)`;
+  if (minutes === 60) return 'cron(0 * * * ? *)';
+  if (minutes === 1440) return 'cron(0 0 * * ? *)';
+  return `cron(0 0/${minutes / 60} * * ? *)`;
+}
+
+/** Why a failed dispatch needs no dead-letter queue or failure destination. */
+const DISPATCH_RETRY_REASON = 'The dispatcher is invoked by its schedule only and is idempotent per slot: a failed dispatch is retried twice, raises the dispatcher alarm, and the next slot dispatches again; a queued schedule event would have nothing to replay.';
+
+/** Why the dispatcher's Lambda findings of the compliance packs are acceptable. */
+function dispatcherNagReasons(): Array<{ id: string; reason: string }> {
+  const dlq = DISPATCH_RETRY_REASON;
+  const vpc = 'The dispatcher calls only the DynamoDB and Step Functions APIs over TLS with IAM authentication; it holds no network-reachable endpoint, and a VPC would add NAT or endpoint cost without reducing exposure.';
+  return [
+    { id: 'NIST.800.53.R5-LambdaDLQ', reason: dlq },
+    { id: 'HIPAA.Security-LambdaDLQ', reason: dlq },
+    { id: 'PCI.DSS.321-LambdaDLQ', reason: dlq },
+    { id: 'Serverless-LambdaDLQ', reason: dlq },
+    { id: 'Serverless-LambdaAsyncFailureDestination', reason: dlq },
+    { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: vpc },
+    { id: 'HIPAA.Security-LambdaInsideVPC', reason: vpc },
+    { id: 'PCI.DSS.321-LambdaInsideVPC', reason: vpc },
+  ];
+}

@@ -1,0 +1,104 @@
+/**
+ * The partition registry's item format, shared by `PartitionedJobOrchestrator` (table, index,
+ * state machine updates), the dispatcher Lambda and the documentation. Pure values and functions:
+ * the dispatcher's bundle includes this file.
+ *
+ * One item per partition, keyed by `partitionId`:
+ *
+ * | attribute | type | written by | meaning |
+ * |---|---|---|---|
+ * | `partitionId` | S | team | the partition (table key; passed to the job as its argument value) |
+ * | `schedule` | S | team | `active` to be dispatched; any other value (e.g. `paused`) pauses it |
+ * | `frequencyMinutes` | N | team | how often the partition runs, in whole minutes |
+ * | `dueAt` | N | team, then state machine | epoch seconds from which it is due (`0`: at the next dispatch) |
+ * | `status` | S | state machine | `RUNNING`, `SUCCEEDED` or `FAILED` (absent before the first run) |
+ * | `executionArn` | S | state machine | the execution that last took the partition |
+ * | `startedAt` | S | state machine | when that execution started (ISO 8601) |
+ * | `lastSuccessAt` | S | state machine | when the last run succeeded (ISO 8601) |
+ * | `lastRunId` | S | state machine | the Glue run id of the last success |
+ * | `lastFailureAt` | S | state machine | when the last run failed (ISO 8601) |
+ * | `lastError`, `lastCause` | S | state machine | the error and cause of the last failure |
+ */
+
+/** The table's partition key. */
+export const PARTITION_ID = 'partitionId';
+/** `active` (dispatched) or anything else (paused); the hash key of the due index. */
+export const SCHEDULE = 'schedule';
+/** The value of `schedule` of a partition the dispatcher considers. */
+export const SCHEDULE_ACTIVE = 'active';
+/** Epoch seconds from which the partition is due; the range key of the due index. */
+export const DUE_AT = 'dueAt';
+/** How often the partition runs, in whole minutes. */
+export const FREQUENCY_MINUTES = 'frequencyMinutes';
+/** `RUNNING`, `SUCCEEDED` or `FAILED`. */
+export const STATUS = 'status';
+/** The ARN of the execution that last took the partition. */
+export const EXECUTION_ARN = 'executionArn';
+/** Written by the state machine. */
+export const STARTED_AT = 'startedAt';
+export const LAST_SUCCESS_AT = 'lastSuccessAt';
+export const LAST_RUN_ID = 'lastRunId';
+export const LAST_FAILURE_AT = 'lastFailureAt';
+export const LAST_ERROR = 'lastError';
+export const LAST_CAUSE = 'lastCause';
+
+/** The global secondary index the dispatcher queries: `schedule = active AND dueAt <= slot`. */
+export const DUE_INDEX = 'due';
+/** The attributes the due index projects besides its keys and the table key. */
+export const DUE_INDEX_ATTRIBUTES: readonly string[] = [STATUS, EXECUTION_ARN, FREQUENCY_MINUTES];
+
+export const STATUS_RUNNING = 'RUNNING';
+export const STATUS_SUCCEEDED = 'SUCCEEDED';
+export const STATUS_FAILED = 'FAILED';
+
+/** What `takeOverExecution` holds in an execution's input when no stale lock is taken over. */
+export const NO_TAKE_OVER = 'none';
+
+/**
+ * Partition ids: letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most 64
+ * characters. They become job argument values and part of execution names (at most 80 characters,
+ * no whitespace or `"#%\^|~`$&,;:/`).
+ */
+export const PARTITION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** How the pattern reads in error messages. */
+export const PARTITION_ID_EXPECTED =
+  'letters, digits, ".", "_" and "-", starting with a letter or digit, at most 64 characters';
+
+/** Schedule intervals (minutes) that divide a day evenly, so that slots align with a UTC cron. */
+export const SCHEDULE_INTERVAL_MINUTES: readonly number[] = [
+  1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60, 120, 180, 240, 360, 480, 720, 1440,
+];
+
+/** The longest partition frequency, in minutes (a year). */
+export const MAX_FREQUENCY_MINUTES = 525_600;
+
+/** What the dispatcher passes to each execution. */
+export interface PartitionExecutionInput {
+  /** The partition (the job argument's value). */
+  readonly partitionId: string;
+  /** The schedule slot the execution belongs to (ISO 8601, UTC). */
+  readonly slot: string;
+  /** When the partition is next due after a success: the slot plus its frequency (epoch seconds). */
+  readonly nextDueAt: number;
+  /** The ARN of the dead execution whose `RUNNING` lock this execution may take over, or `none`. */
+  readonly takeOverExecution: string;
+}
+
+/** The start of the schedule slot that contains `time` (slots are aligned to UTC midnight). */
+export function slotStart(time: Date, intervalMinutes: number): Date {
+  const interval = intervalMinutes * 60_000;
+  return new Date(Math.floor(time.getTime() / interval) * interval);
+}
+
+/** `20261121T1015Z`: the slot as it appears in execution names. */
+export function slotStamp(slot: Date): string {
+  return slot.toISOString().replace(/[-:]/g, '').replace(/\d\d\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * The execution name of a partition in a slot: the same on every retry of a dispatch, so that
+ * Step Functions starts it at most once (at most 64 + 1 + 14 = 79 characters).
+ */
+export function executionName(partitionId: string, slot: Date): string {
+  return `${partitionId}-${slotStamp(slot)}`;
+}
