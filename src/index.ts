@@ -19,5 +19,8 @@ export { GlueJob, GlueJobProps } from './processing/glue-job';
 export { BookmarkedJob, BookmarkedJobProps } from './processing/bookmarked-job';
 export { SharedJobResources, SharedJobResourcesProps } from './processing/shared-job-resources';
 
+// orchestration
+export { PartitionDefinition, PartitionedJobOrchestrator, PartitionedJobOrchestratorProps } from './orchestration/partitioned-job-orchestrator';
+
 // library-wide settings
 export { LakeContextKeys } from './private/removal-policy';

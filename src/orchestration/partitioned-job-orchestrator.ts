@@ -25,7 +25,7 @@ import { grantKeyThroughService } from '../private/grants';
 import { acknowledgeNag, wildcardResourceFinding } from '../private/nag';
 import { resolveRemovalPolicy } from '../private/removal-policy';
 import { BookmarkedJob } from '../processing/bookmarked-job';
-import { acknowledgeOwnPolicy, MANAGED_ARGUMENTS } from '../processing/glue-job';
+import { acknowledgeOwnPolicy, GlueJob, MANAGED_ARGUMENTS } from '../processing/glue-job';
 import { SharedJobResources } from '../processing/shared-job-resources';
 
 const CONSTRUCT = 'PartitionedJobOrchestrator';
@@ -302,7 +302,9 @@ export class PartitionedJobOrchestrator extends Construct {
     return this.registryTable.grantReadWriteData(grantee);
   }
 
-  private createStateMachine(job: glue.IJob, key: kms.IKey, shared: SharedJobResources, retention: logs.RetentionDays, timeout: Duration): sfn.StateMachine {
+  private createStateMachine(
+    job: glue.IJob, key: kms.IKey, shared: SharedJobResources, retention: logs.RetentionDays, timeout: Duration,
+  ): sfn.StateMachine {
     const scope = new Construct(this, 'Execution');
     const table = this.registryTable;
     const names = (...attributes: string[]) => Object.fromEntries(attributes.map(a => [`#${a}`, a]));
@@ -315,8 +317,8 @@ export class PartitionedJobOrchestrator extends Construct {
     };
 
     const invalid = new sfn.Fail(scope, 'InvalidInput', { error: PARTITION_INPUT_ERROR, cause: PARTITION_INPUT_CAUSE });
-    const alreadyRunning = new sfn.Succeed(scope, 'AlreadyRunning', {
-      comment: 'Another execution holds the partition: nothing to do.',
+    const skipped = new sfn.Succeed(scope, 'Skipped', {
+      comment: 'Another execution holds the partition, or the partition left the registry: nothing to do.',
     });
     const failed = new sfn.Fail(scope, 'Failed', {
       errorPath: sfn.JsonPath.stringAt('$.failure.Error'),
@@ -393,7 +395,7 @@ export class PartitionedJobOrchestrator extends Construct {
       },
       resultPath: sfn.JsonPath.DISCARD,
     }));
-    markRunning.addCatch(alreadyRunning, { errors: ['DynamoDB.ConditionalCheckFailedException'], resultPath: sfn.JsonPath.DISCARD });
+    markRunning.addCatch(skipped, { errors: ['DynamoDB.ConditionalCheckFailedException'], resultPath: sfn.JsonPath.DISCARD });
     markRunning.addCatch(markFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
     markRunning.next(runJob);
 
@@ -487,7 +489,7 @@ export class PartitionedJobOrchestrator extends Construct {
             Update: {
               TableName: table.tableName,
               Key: { [PARTITION_ID]: { S: p.partitionId } },
-              UpdateExpression: `SET #f = :f, #s = if_not_exists(#s, :active), #d = if_not_exists(#d, :zero)`,
+              UpdateExpression: 'SET #f = :f, #s = if_not_exists(#s, :active), #d = if_not_exists(#d, :zero)',
               ExpressionAttributeNames: { '#f': FREQUENCY_MINUTES, '#s': SCHEDULE, '#d': DUE_AT },
               ExpressionAttributeValues: { ':f': { N: String(p.frequencyMinutes) }, ':active': { S: SCHEDULE_ACTIVE }, ':zero': { N: '0' } },
             },
@@ -640,7 +642,7 @@ interface JobFacts {
 
 function readJob(job: glue.IJob): JobFacts {
   const cfnJobs = job.node.findAll().filter((c): c is glue.CfnJob => c instanceof glue.CfnJob);
-  const shared = (job as { shared?: unknown }).shared instanceof SharedJobResources ? (job as { shared: SharedJobResources }).shared : undefined;
+  const shared = job instanceof GlueJob ? job.shared : undefined;
   if (cfnJobs.length !== 1) return { shared };
   const cfn = cfnJobs[0];
   const stack = Stack.of(cfn);

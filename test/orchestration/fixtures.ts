@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
-import { lakeStack, script } from '../processing/fixtures';
-import { GlueJob, GlueJobProps } from '../../src/processing/glue-job';
 import { PartitionedJobOrchestrator, PartitionedJobOrchestratorProps } from '../../src/orchestration/partitioned-job-orchestrator';
+import { GlueJob, GlueJobProps } from '../../src/processing/glue-job';
+import { lakeStack, script } from '../processing/fixtures';
 
 /** A stack with a lake and a per-provider job that allows `maxConcurrentRuns` runs. */
 export function jobStack(jobProps: Partial<GlueJobProps> = {}): { stack: Stack; job: GlueJob } {

@@ -301,7 +301,7 @@ describe('data wiring', () => {
     const statements = roleStatements(template, job);
     const objects = statements.find(s => JSON.stringify(s.Resource).includes('/orders/*'));
     expect(objects.Action).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
-    expect(statements.some(s => [].concat(s.Action).includes('s3:PutObject') && JSON.stringify(s.Resource).includes('LakeBronze'))).toBe(false);
+    expect(statements.some(s => ([] as string[]).concat(s.Action).includes('s3:PutObject') && JSON.stringify(s.Resource).includes('LakeBronze'))).toBe(false);
   });
 
   test('writesTo grants read and write under the prefix, registers it with the layer\'s staging lifecycle and passes --output_<layer>_*', () => {

@@ -1,0 +1,336 @@
+import { DeleteItemCommand, GetItemCommand, UpdateItemCommand, type AttributeValue, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { CfnElement } from 'aws-cdk-lib';
+import type * as LocalStepFunctions from 'aws-local-stepfunctions' with { 'resolution-mode': 'import' };
+import { orchestratorStack } from './fixtures';
+import { createRegistryTable, partitionItem, putItems } from './fixtures-registry';
+import { PARTITION_INPUT_CAUSE, PARTITION_INPUT_ERROR } from '../../src/orchestration/partitioned-job-orchestrator';
+import { refPlaceholder, stateMachineDefinition } from '../helpers/asl';
+import { startDynalite, type LocalDynamoDb } from '../helpers/dynalite';
+
+// Runs the synthesized per-partition state machine in aws-local-stepfunctions. The Glue task is a
+// local stub; the three DynamoDB tasks send their real UpdateItem parameters (update and condition
+// expressions) to dynalite, so the registry's locking is exercised against a DynamoDB implementation.
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ExecutionError, StateMachine }: typeof LocalStepFunctions = require('aws-local-stepfunctions');
+
+type TaskHandlers = NonNullable<NonNullable<LocalStepFunctions.RunOptions['overrides']>['taskResourceLocalHandlers']>;
+type Json = Parameters<TaskHandlers[string]>[0];
+
+const { stack, job } = orchestratorStack({ partitions: [] });
+const JOB_NAME = refPlaceholder(stack.getLogicalId(job.job.node.defaultChild as CfnElement));
+const REGISTRY_LOGICAL_ID = refPlaceholder(stack.getLogicalId(
+  stack.node.findChild('Providers').node.findChild('Registry').node.defaultChild as CfnElement));
+const machine = new StateMachine(stateMachineDefinition(stack, 'Providers/StateMachine') as LocalStepFunctions.StateMachineDefinition);
+
+const ME = 'arn:aws:states:eu-west-1:111111111111:execution:Providers:acme-20261121T1015Z';
+const OTHER = 'arn:aws:states:eu-west-1:111111111111:execution:Providers:acme-20261121T1000Z';
+const ENTERED = '2026-11-21T10:21:40.000Z';
+const RUN_ID = 'jr_' + 'd'.repeat(64);
+const SLOT_SECONDS = Date.UTC(2026, 10, 21, 10, 15) / 1000;
+const NEXT_DUE = SLOT_SECONDS + 3600;
+const INPUT = { partitionId: 'acme', slot: '2026-11-21T10:15:00.000Z', nextDueAt: NEXT_DUE, takeOverExecution: 'none' };
+const FAILED_RUN_CAUSE = JSON.stringify({ Id: RUN_ID, JobRunState: 'FAILED', ErrorMessage: 'AnalysisException: Path does not exist: s3://bronze/acme/' });
+
+let ddb: LocalDynamoDb;
+let table: string;
+let tableCount = 0;
+
+beforeAll(async () => {
+  ddb = await startDynalite();
+});
+afterAll(async () => {
+  await ddb.close();
+});
+beforeEach(async () => {
+  table = `registry-${++tableCount}`;
+  await createRegistryTable(ddb.client, table);
+});
+
+/** The error a task raises, as Step Functions names it. */
+function taskError(name: string, message = name): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+interface Outcome {
+  readonly states: string[];
+  readonly glueCalls: Json[];
+  readonly dynamoTables: string[];
+  readonly failure?: { error: string; cause: string };
+}
+
+interface Stubs {
+  /** What the Glue task does on each call, in order (the last one repeats): a result or an error to throw. */
+  readonly glue?: Array<Json | Error>;
+  /** Errors the DynamoDB tasks throw before reaching the table (e.g. throttling), per state, in order. */
+  readonly dynamoErrors?: Record<string, Error[]>;
+  /** Runs inside the Glue task, before it returns. */
+  readonly onRun?: () => Promise<unknown>;
+}
+
+/** Runs one execution against the test table. */
+async function execute(input: Json, stubs: Stubs = {}): Promise<Outcome> {
+  const glueCalls: Json[] = [];
+  const dynamoTables: string[] = [];
+  const glue = stubs.glue ?? [{ Id: RUN_ID, JobRunState: 'SUCCEEDED', ExecutionTime: 95 }];
+  const dynamoErrors = Object.fromEntries(Object.entries(stubs.dynamoErrors ?? {}).map(([k, v]) => [k, [...v]]));
+  const dynamo = (state: string) => async (params: Json) => {
+    const pending = dynamoErrors[state]?.shift();
+    if (pending) throw pending;
+    const request = params as unknown as UpdateItemCommandInput;
+    dynamoTables.push(request.TableName!);
+    try {
+      await ddb.client.send(new UpdateItemCommand({ ...request, TableName: table }));
+      return {};
+    } catch (e) {
+      // The optimized integration prefixes the service's error names.
+      throw taskError(`DynamoDB.${(e as Error).name}`, (e as Error).message);
+    }
+  };
+  const handlers: TaskHandlers = {
+    MarkRunning: dynamo('MarkRunning'),
+    MarkSucceeded: dynamo('MarkSucceeded'),
+    MarkFailed: dynamo('MarkFailed'),
+    RunJob: async (params: Json) => {
+      const step = glue[Math.min(glueCalls.length, glue.length - 1)];
+      glueCalls.push(params);
+      await stubs.onRun?.();
+      if (step instanceof Error) throw step;
+      return step;
+    },
+  };
+  const execution = machine.run(input, {
+    overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides: { RunJob: 0, MarkRunning: 0, MarkSucceeded: 0, MarkFailed: 0 } },
+    context: { Execution: { Id: ME }, State: { EnteredTime: ENTERED } },
+  });
+  let failure: Outcome['failure'];
+  try {
+    await execution.result;
+  } catch (e) {
+    if (!(e instanceof ExecutionError)) throw e;
+    const cause = e.cause as Error;
+    failure = { error: cause.name, cause: cause.message };
+  }
+  const states: string[] = [];
+  for await (const event of execution.eventLogs) {
+    if (event.type === 'StateEntered') states.push(event.state.name);
+  }
+  return { states, glueCalls, dynamoTables, failure };
+}
+
+/** The registry item of a partition, unmarshalled to plain strings and numbers. */
+async function item(partitionId = 'acme'): Promise<Record<string, string | number> | undefined> {
+  const out = await ddb.client.send(new GetItemCommand({ TableName: table, Key: { partitionId: { S: partitionId } }, ConsistentRead: true }));
+  if (!out.Item) return undefined;
+  return Object.fromEntries(Object.entries(out.Item).map(([k, v]: [string, AttributeValue]) => [k, v.N !== undefined ? Number(v.N) : v.S!]));
+}
+
+async function seed(spec: Partial<Parameters<typeof partitionItem>[0]> = {}): Promise<void> {
+  await putItems(ddb.client, table, [partitionItem({ partitionId: 'acme', dueAt: 0, frequencyMinutes: 60, ...spec })]);
+}
+
+describe('success path', () => {
+  test('marks the partition running, runs the job for it, then records the success and when it is next due', async () => {
+    await seed();
+    const outcome = await execute(INPUT);
+
+    expect(outcome.failure).toBeUndefined();
+    expect(outcome.states).toEqual(['CheckInput', 'MarkRunning', 'RunJob', 'MarkSucceeded', 'Done']);
+    expect(outcome.glueCalls).toEqual([{ JobName: JOB_NAME, Arguments: { '--partition': 'acme' } }]);
+    expect(outcome.dynamoTables).toEqual([REGISTRY_LOGICAL_ID, REGISTRY_LOGICAL_ID]);
+    expect(await item()).toEqual({
+      partitionId: 'acme',
+      schedule: 'active',
+      frequencyMinutes: 60,
+      status: 'SUCCEEDED',
+      executionArn: ME,
+      // the emulator sets $$.Execution.StartTime to the real start time
+      startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      lastSuccessAt: ENTERED,
+      lastRunId: RUN_ID,
+      dueAt: NEXT_DUE,
+    });
+  });
+
+  test('the argument name is configurable', async () => {
+    const custom = orchestratorStack({ partitions: [], argumentName: '--provider' });
+    const customMachine = new StateMachine(stateMachineDefinition(custom.stack, 'Providers/StateMachine') as LocalStepFunctions.StateMachineDefinition);
+    let args: Json = null;
+    await customMachine.run(INPUT, {
+      overrides: {
+        taskResourceLocalHandlers: {
+          MarkRunning: async () => ({}),
+          MarkSucceeded: async () => ({}),
+          RunJob: async (params: Json) => {
+            args = (params as { Arguments: Json }).Arguments;
+            return { Id: RUN_ID, JobRunState: 'SUCCEEDED' };
+          },
+        },
+      },
+      context: { Execution: { Id: ME }, State: { EnteredTime: ENTERED } },
+    }).result;
+
+    expect(args).toEqual({ '--provider': 'acme' });
+  });
+});
+
+describe('failure path', () => {
+  test('a failed Glue run marks the partition failed with the error and cause, keeps it due, and ends in Fail', async () => {
+    await seed({ dueAt: 0 });
+    const outcome = await execute(INPUT, { glue: [taskError('States.TaskFailed', FAILED_RUN_CAUSE)] });
+
+    expect(outcome.states).toEqual(['CheckInput', 'MarkRunning', 'RunJob', 'MarkFailed', 'Failed']);
+    expect(outcome.failure).toEqual({ error: 'States.TaskFailed', cause: FAILED_RUN_CAUSE });
+    expect(await item()).toMatchObject({
+      status: 'FAILED',
+      executionArn: ME,
+      lastFailureAt: ENTERED,
+      lastError: 'States.TaskFailed',
+      lastCause: FAILED_RUN_CAUSE,
+      dueAt: 0,
+    });
+    expect(await item()).not.toHaveProperty('lastSuccessAt');
+  });
+
+  test('a previous success is kept when a later run fails', async () => {
+    await seed();
+    await execute(INPUT);
+    const outcome = await execute(INPUT, { glue: [taskError('States.TaskFailed', FAILED_RUN_CAUSE)] });
+
+    expect(outcome.failure?.error).toBe('States.TaskFailed');
+    expect(await item()).toMatchObject({ status: 'FAILED', lastSuccessAt: ENTERED, lastRunId: RUN_ID, dueAt: NEXT_DUE });
+  });
+
+  test('when the success cannot be recorded (the lock moved to another execution), the execution fails and leaves the new owner alone', async () => {
+    await seed();
+    const outcome = await execute(INPUT, {
+      // While the job runs, another execution takes the partition over.
+      onRun: () => ddb.client.send(new UpdateItemCommand({
+        TableName: table,
+        Key: { partitionId: { S: 'acme' } },
+        UpdateExpression: 'SET executionArn = :other',
+        ExpressionAttributeValues: { ':other': { S: OTHER } },
+      })),
+    });
+
+    expect(outcome.states).toEqual(['CheckInput', 'MarkRunning', 'RunJob', 'MarkSucceeded', 'MarkFailed', 'Failed']);
+    expect(outcome.failure?.error).toBe('DynamoDB.ConditionalCheckFailedException');
+    expect(await item()).toMatchObject({ status: 'RUNNING', executionArn: OTHER });
+    expect(await item()).not.toHaveProperty('lastSuccessAt');
+  });
+
+  test('an error marking the partition running (other than the lock) fails the execution without touching the item', async () => {
+    await seed({ status: 'SUCCEEDED', executionArn: OTHER });
+    const outcome = await execute(INPUT, { dynamoErrors: { MarkRunning: [taskError('DynamoDB.AmazonDynamoDBException', 'User is not authorized to perform: dynamodb:UpdateItem')] } });
+
+    expect(outcome.states).toEqual(['CheckInput', 'MarkRunning', 'MarkFailed', 'Failed']);
+    expect(outcome.failure).toEqual({ error: 'DynamoDB.AmazonDynamoDBException', cause: 'User is not authorized to perform: dynamodb:UpdateItem' });
+    expect(outcome.glueCalls).toEqual([]);
+    expect(await item()).toMatchObject({ status: 'SUCCEEDED', executionArn: OTHER });
+  });
+});
+
+describe('retries', () => {
+  test('ConcurrentRunsExceededException is retried, then the run succeeds', async () => {
+    await seed();
+    const busy = () => taskError('Glue.ConcurrentRunsExceededException', 'Concurrent runs exceeded for job');
+    const outcome = await execute(INPUT, { glue: [busy(), busy(), { Id: RUN_ID, JobRunState: 'SUCCEEDED' }] });
+
+    expect(outcome.failure).toBeUndefined();
+    expect(outcome.glueCalls).toHaveLength(3);
+    expect(await item()).toMatchObject({ status: 'SUCCEEDED', lastRunId: RUN_ID });
+  });
+
+  test('ConcurrentRunsExceededException gives up after 6 retries and marks the partition failed', async () => {
+    await seed();
+    const outcome = await execute(INPUT, { glue: [taskError('Glue.ConcurrentRunsExceededException', 'Concurrent runs exceeded for job')] });
+
+    expect(outcome.glueCalls).toHaveLength(7);
+    expect(outcome.failure?.error).toBe('Glue.ConcurrentRunsExceededException');
+    expect(await item()).toMatchObject({ status: 'FAILED', lastError: 'Glue.ConcurrentRunsExceededException' });
+  });
+
+  test('Glue throttling is retried', async () => {
+    await seed();
+    const outcome = await execute(INPUT, { glue: [taskError('Glue.ThrottlingException', 'Rate exceeded'), { Id: RUN_ID, JobRunState: 'SUCCEEDED' }] });
+
+    expect(outcome.failure).toBeUndefined();
+    expect(outcome.glueCalls).toHaveLength(2);
+  });
+
+  test('DynamoDB throttling on the registry updates is retried', async () => {
+    await seed();
+    const throttled = () => taskError('DynamoDB.ProvisionedThroughputExceededException', 'The level of configured provisioned throughput for the table was exceeded');
+    const outcome = await execute(INPUT, { dynamoErrors: { MarkRunning: [throttled(), throttled()], MarkSucceeded: [throttled()] } });
+
+    expect(outcome.failure).toBeUndefined();
+    expect(await item()).toMatchObject({ status: 'SUCCEEDED' });
+  });
+});
+
+describe('locking', () => {
+  test('a partition another execution is running is skipped: no run, item unchanged', async () => {
+    await seed({ status: 'RUNNING', executionArn: OTHER });
+    const outcome = await execute(INPUT);
+
+    expect(outcome.failure).toBeUndefined();
+    expect(outcome.states).toEqual(['CheckInput', 'MarkRunning', 'Skipped']);
+    expect(outcome.glueCalls).toEqual([]);
+    expect(await item()).toMatchObject({ status: 'RUNNING', executionArn: OTHER });
+  });
+
+  test('the stale lock of a dead execution is taken over when the dispatcher names it', async () => {
+    await seed({ status: 'RUNNING', executionArn: OTHER });
+    const outcome = await execute({ ...INPUT, takeOverExecution: OTHER });
+
+    expect(outcome.failure).toBeUndefined();
+    expect(outcome.glueCalls).toHaveLength(1);
+    expect(await item()).toMatchObject({ status: 'SUCCEEDED', executionArn: ME });
+  });
+
+  test('naming another execution than the lock holder does not take the lock', async () => {
+    await seed({ status: 'RUNNING', executionArn: OTHER });
+    const outcome = await execute({ ...INPUT, takeOverExecution: ME.replace('1015Z', '0945Z') });
+
+    expect(outcome.states.at(-1)).toBe('Skipped');
+    expect(outcome.glueCalls).toEqual([]);
+  });
+
+  test('a RUNNING item without an execution ARN is taken', async () => {
+    await seed({ status: 'RUNNING' });
+    const outcome = await execute(INPUT);
+
+    expect(outcome.glueCalls).toHaveLength(1);
+    expect(await item()).toMatchObject({ status: 'SUCCEEDED', executionArn: ME });
+  });
+
+  test('a partition deleted from the registry is skipped and not re-created', async () => {
+    await seed();
+    await ddb.client.send(new DeleteItemCommand({ TableName: table, Key: { partitionId: { S: 'acme' } } }));
+    const outcome = await execute(INPUT);
+
+    expect(outcome.states.at(-1)).toBe('Skipped');
+    expect(outcome.glueCalls).toEqual([]);
+    expect(await item()).toBeUndefined();
+  });
+});
+
+describe('input', () => {
+  test.each([
+    ['no partition id', { ...INPUT, partitionId: undefined }],
+    ['a numeric partition id', { ...INPUT, partitionId: 42 }],
+    ['nextDueAt as a string', { ...INPUT, nextDueAt: String(NEXT_DUE) }],
+    ['no takeOverExecution', { ...INPUT, takeOverExecution: undefined }],
+    ['an empty object', {}],
+  ])('%s fails with InvalidPartitionInput before touching the registry', async (_, input) => {
+    await seed();
+    const outcome = await execute(JSON.parse(JSON.stringify(input)));
+
+    expect(outcome.failure).toEqual({ error: PARTITION_INPUT_ERROR, cause: PARTITION_INPUT_CAUSE });
+    expect(outcome.states).toEqual(['CheckInput', 'InvalidInput']);
+    expect(outcome.dynamoTables).toEqual([]);
+    expect(await item()).toEqual({ partitionId: 'acme', schedule: 'active', frequencyMinutes: 60, dueAt: 0 });
+  });
+});

@@ -1,0 +1,322 @@
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { jobStack, orchestratorStack } from './fixtures';
+import { BookmarkedJob, LakeContextKeys, PartitionedJobOrchestrator } from '../../src';
+import { stateMachineDefinition } from '../helpers/asl';
+import { expectNoNagFindings, nagV2Errors } from '../helpers/nag';
+import { normalisedTemplate } from '../helpers/snapshot';
+import { lakeStack, onlyResource, script } from '../processing/fixtures';
+
+/** The statements of the inline policy attached to the role whose logical id starts with `rolePrefix`. */
+function statementsOf(template: Template, rolePrefix: string): any[] {
+  const policies = template.findResources('AWS::IAM::Policy');
+  const found = Object.values(policies).filter((p: any) => (p.Properties.Roles ?? []).some((r: any) => String(r.Ref).startsWith(rolePrefix)));
+  if (found.length !== 1) throw new Error(`expected one policy for ${rolePrefix}, found ${found.length}`);
+  return (found[0] as any).Properties.PolicyDocument.Statement;
+}
+
+/** `{ action -> resources }` of a list of statements (actions and resources as lists). */
+function actionsToResources(statements: any[], stack: Stack): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const s of statements) {
+    for (const a of [s.Action].flat()) {
+      out[a] = [...(out[a] ?? []), ...[s.Resource].flat().map(r => stack.resolve(r))];
+    }
+  }
+  return out;
+}
+
+const ref = (logicalId: string) => ({ Ref: logicalId });
+/** The logical id of the stack's shared job resources key. */
+const sharedKeyId = (stack: Stack) => stack.getLogicalId(stack.node.findChild('CdkGlueLakeSharedJobResources').node.findChild('Key').node.defaultChild as any);
+const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+
+describe('registry', () => {
+  const { stack, orchestrator } = orchestratorStack();
+  const template = Template.fromStack(stack);
+  const tableId = stack.getLogicalId(orchestrator.registryTable.node.defaultChild as any);
+
+  test('is an on-demand table encrypted with the shared customer-managed key, with point-in-time recovery and deletion protection, retained', () => {
+    const table = template.toJSON().Resources[tableId];
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.UpdateReplacePolicy).toBe('Retain');
+    expect(table.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'partitionId', KeyType: 'HASH' }],
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: arnOf(sharedKeyId(stack)) },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
+    });
+  });
+
+  test('has the due index the dispatcher queries (schedule, dueAt), projecting only what it reads', () => {
+    expect(template.toJSON().Resources[tableId].Properties.GlobalSecondaryIndexes).toEqual([{
+      IndexName: 'due',
+      KeySchema: [{ AttributeName: 'schedule', KeyType: 'HASH' }, { AttributeName: 'dueAt', KeyType: 'RANGE' }],
+      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['status', 'executionArn', 'frequencyMinutes'] },
+    }]);
+  });
+
+  test('declared partitions are upserted at deploy time: frequency set, state kept', () => {
+    const seed = onlyResource(template, 'Custom::PartitionRegistrySeed');
+    const create = JSON.parse(stack.resolve(seed.props.Create)['Fn::Join'][1].map((p: unknown) => (typeof p === 'string' ? p : '<table>')).join(''));
+    expect(create).toMatchObject({ service: 'DynamoDB', action: 'transactWriteItems', logApiResponseData: false });
+    expect(create.parameters.TransactItems).toEqual(['acme', 'globex'].map(id => ({
+      Update: {
+        TableName: '<table>',
+        Key: { partitionId: { S: id } },
+        UpdateExpression: 'SET #f = :f, #s = if_not_exists(#s, :active), #d = if_not_exists(#d, :zero)',
+        ExpressionAttributeNames: { '#f': 'frequencyMinutes', '#s': 'schedule', '#d': 'dueAt' },
+        ExpressionAttributeValues: { ':f': { N: '1440' }, ':active': { S: 'active' }, ':zero': { N: '0' } },
+      },
+    })));
+    expect(seed.props.Update).toEqual(seed.props.Create);
+    expect(seed.props.Delete).toBeUndefined();
+  });
+
+  test('more than 100 declared partitions are written in several transactions', () => {
+    const partitions = Array.from({ length: 150 }, (_, i) => ({ partitionId: `p${i}`, frequency: Duration.hours(1) }));
+    const { stack: big } = orchestratorStack({ partitions });
+    const seeds = Template.fromStack(big).findResources('Custom::PartitionRegistrySeed');
+    const sizes = Object.values(seeds).map((s: any) => (JSON.stringify(big.resolve(s.Properties.Create)).match(/"Update\\"/g) ?? []).length);
+    expect(sizes.sort((a, b) => a - b)).toEqual([50, 100]);
+  });
+
+  test('without declared partitions, nothing is seeded', () => {
+    const { stack: empty } = orchestratorStack({ partitions: [] });
+    Template.fromStack(empty).resourceCountIs('Custom::PartitionRegistrySeed', 0);
+  });
+
+  test('DESTROY without the context flag is retained with a warning', () => {
+    const { stack: s, orchestrator: o } = orchestratorStack({ removalPolicy: RemovalPolicy.DESTROY });
+    const table = Template.fromStack(s).toJSON().Resources[s.getLogicalId(o.registryTable.node.defaultChild as any)];
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+    Annotations.fromStack(s).hasWarning('/Stack/Providers', Match.stringLikeRegexp('removalPolicy DESTROY was requested'));
+  });
+
+  test('DESTROY with the context flag deletes the table and turns deletion protection off', () => {
+    const app = new App({ context: { [LakeContextKeys.REMOVE_DATA_ON_DESTROY]: true } });
+    const dev = new Stack(app, 'Stack');
+    const job = new glue.PySparkEtlJob(dev, 'Job', {
+      script: script(), role: new iam.Role(dev, 'Role', { assumedBy: new iam.ServicePrincipal('glue.amazonaws.com') }), maxConcurrentRuns: 2,
+    });
+    const o = new PartitionedJobOrchestrator(dev, 'Providers', { job, removalPolicy: RemovalPolicy.DESTROY });
+    const table = Template.fromStack(dev).toJSON().Resources[dev.getLogicalId(o.registryTable.node.defaultChild as any)];
+    expect(table.DeletionPolicy).toBe('Delete');
+    expect(table.Properties.DeletionProtectionEnabled).toBe(false);
+  });
+
+  test('a given key encrypts the registry', () => {
+    const { stack: s, job } = jobStack();
+    const key = new kms.Key(s, 'RegistryKey', { enableKeyRotation: true });
+    new PartitionedJobOrchestrator(s, 'Providers', { job, encryptionKey: key });
+    Template.fromStack(s).hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: { KMSMasterKeyId: arnOf(s.getLogicalId(key.node.defaultChild as any)) },
+    });
+  });
+});
+
+describe('dispatcher', () => {
+  const { stack, orchestrator } = orchestratorStack();
+  const template = Template.fromStack(stack);
+  const fnId = stack.getLogicalId(orchestrator.dispatcher.node.defaultChild as any);
+  const fn = template.toJSON().Resources[fnId].Properties;
+
+  test('is a Node 22 ARM function with bounded memory and timeout, reserved concurrency 1, JSON logs to its own encrypted log group, traced', () => {
+    expect(fn).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      MemorySize: 256,
+      Timeout: 120,
+      ReservedConcurrentExecutions: 1,
+      LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'INFO', SystemLogLevel: 'WARN', LogGroup: ref(stack.getLogicalId(stack.node.findChild('Providers').node.findChild('DispatcherLogs').node.defaultChild as any)) },
+      TracingConfig: { Mode: 'Active' },
+    });
+    const logs = template.toJSON().Resources[fn.LoggingConfig.LogGroup.Ref].Properties;
+    expect(logs).toMatchObject({ RetentionInDays: 90, KmsKeyId: arnOf(sharedKeyId(stack)) });
+    expect(fn.VpcConfig).toBeUndefined();
+    expect(fn.FunctionUrlConfig).toBeUndefined();
+  });
+
+  test('gets its settings from the environment: registry, state machine, interval, concurrency', () => {
+    expect(fn.Environment.Variables).toEqual({
+      REGISTRY_TABLE_NAME: ref(stack.getLogicalId(orchestrator.registryTable.node.defaultChild as any)),
+      STATE_MACHINE_ARN: ref(stack.getLogicalId(orchestrator.stateMachine.node.defaultChild as any)),
+      SCHEDULE_INTERVAL_MINUTES: '15',
+      MAX_CONCURRENT_PARTITIONS: '5',
+    });
+  });
+
+  test('is woken every 15 minutes by a UTC cron aligned to the slots, and a failed dispatch is retried within the slot', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(0/15 * * * ? *)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: arnOf(fnId), RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 900 } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 900 });
+  });
+
+  test.each([
+    [Duration.minutes(1), 'cron(0/1 * * * ? *)'],
+    [Duration.minutes(30), 'cron(0/30 * * * ? *)'],
+    [Duration.hours(1), 'cron(0 * * * ? *)'],
+    [Duration.hours(6), 'cron(0 0/6 * * ? *)'],
+    [Duration.days(1), 'cron(0 0 * * ? *)'],
+  ])('an interval of %s is the cron %s', (interval, cron) => {
+    const { stack: s } = orchestratorStack({ scheduleInterval: interval, partitions: [] });
+    Template.fromStack(s).hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: cron });
+  });
+
+  test('may query the due index, start only this state machine, and read only its executions', () => {
+    const statements = statementsOf(template, stack.getLogicalId(orchestrator.dispatcher.role!.node.defaultChild as any));
+    const smId = stack.getLogicalId(orchestrator.stateMachine.node.defaultChild as any);
+    const tableId = stack.getLogicalId(orchestrator.registryTable.node.defaultChild as any);
+    const byAction = actionsToResources(statements, stack);
+    expect(Object.keys(byAction).sort()).toEqual([
+      'dynamodb:Query', 'kms:Decrypt', 'kms:DescribeKey', 'states:DescribeExecution', 'states:StartExecution',
+      'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
+    ]);
+    expect(byAction['dynamodb:Query']).toEqual([{ 'Fn::Join': ['', [arnOf(tableId), '/index/due']] }]);
+    expect(byAction['states:StartExecution']).toEqual([ref(smId)]);
+    expect(byAction['states:DescribeExecution']).toEqual([{
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:eu-west-1:111111111111:execution:', { 'Fn::GetAtt': [smId, 'Name'] }, ':*']],
+    }]);
+    const keyStatement = statements.find(s => [s.Action].flat().includes('kms:Decrypt'));
+    expect(keyStatement.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'dynamodb.eu-west-1.amazonaws.com' } });
+  });
+});
+
+describe('state machine', () => {
+  const { stack, orchestrator, job } = orchestratorStack();
+  const template = Template.fromStack(stack);
+  const smId = stack.getLogicalId(orchestrator.stateMachine.node.defaultChild as any);
+  const sm = template.toJSON().Resources[smId].Properties;
+
+  test('is a Standard state machine, traced, logging everything to an encrypted log group', () => {
+    expect(sm.StateMachineType).toBe('STANDARD');
+    expect(sm.TracingConfiguration).toEqual({ Enabled: true });
+    expect(sm.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
+    const logGroupId = sm.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
+    expect(template.toJSON().Resources[logGroupId].Properties).toMatchObject({ RetentionInDays: 90, KmsKeyId: arnOf(sharedKeyId(stack)) });
+  });
+
+  test('times out after the job timeout plus 90 minutes by default', () => {
+    expect((stateMachineDefinition(stack, 'Providers/StateMachine') as { TimeoutSeconds: number }).TimeoutSeconds).toBe((60 + 90) * 60);
+  });
+
+  test('may update only the registry and run only this job', () => {
+    const statements = statementsOf(template, stack.getLogicalId(orchestrator.stateMachine.role.node.defaultChild as any));
+    const byAction = actionsToResources(statements, stack);
+    const tableId = stack.getLogicalId(orchestrator.registryTable.node.defaultChild as any);
+    expect(byAction['dynamodb:UpdateItem']).toEqual([{
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':dynamodb:eu-west-1:111111111111:table/', ref(tableId)]],
+    }]);
+    expect(Object.keys(byAction).filter(a => a.startsWith('dynamodb:'))).toEqual(['dynamodb:UpdateItem']);
+    const jobArn = stack.resolve(job.jobArn);
+    for (const action of ['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun']) {
+      expect(byAction[action]).toEqual([jobArn]);
+    }
+    expect(Object.keys(byAction).filter(a => a.startsWith('glue:')).sort()).toEqual(['glue:BatchStopJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:StartJobRun']);
+    const wildcard = statements.filter(s => [s.Resource].flat().includes('*')).flatMap(s => [s.Action].flat());
+    expect(wildcard.every((a: string) => a.startsWith('logs:') || a.startsWith('xray:'))).toBe(true);
+  });
+});
+
+describe('alarms', () => {
+  test('alarm on failed, timed-out and aborted executions and on dispatcher errors, without action by default', () => {
+    const { stack, orchestrator } = orchestratorStack();
+    const template = Template.fromStack(stack);
+    const smId = stack.getLogicalId(orchestrator.stateMachine.node.defaultChild as any);
+    const failure = template.toJSON().Resources[stack.getLogicalId(orchestrator.failureAlarm.node.defaultChild as any)].Properties;
+    expect(failure).toMatchObject({ ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1, EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
+    const metrics = failure.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric);
+    expect(metrics.map((m: any) => m.MetricName).sort()).toEqual(['ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut']);
+    for (const m of metrics) expect(m.Dimensions).toEqual([{ Name: 'StateMachineArn', Value: ref(smId) }]);
+    expect(failure.AlarmActions).toBeUndefined();
+    const dispatcher = template.toJSON().Resources[stack.getLogicalId(orchestrator.dispatcherAlarm.node.defaultChild as any)].Properties;
+    expect(dispatcher).toMatchObject({ MetricName: 'Errors', Namespace: 'AWS/Lambda', Statistic: 'Sum', Threshold: 1 });
+  });
+
+  test('notify the alarm topic when given', () => {
+    const { stack } = jobStack();
+    const topic = new sns.Topic(stack, 'Alerts', { masterKey: new kms.Key(stack, 'TopicKey', { enableKeyRotation: true }), enforceSSL: true });
+    const o = new PartitionedJobOrchestrator(stack, 'Providers', { job: stack.node.findChild('ProviderJob') as any, alarmTopic: topic });
+    const template = Template.fromStack(stack);
+    for (const alarm of [o.failureAlarm, o.dispatcherAlarm]) {
+      const actions = template.toJSON().Resources[stack.getLogicalId(alarm.node.defaultChild as any)].Properties.AlarmActions;
+      expect(actions).toEqual([ref(stack.getLogicalId(topic.node.defaultChild as any))]);
+    }
+    expectNoNagFindings(stack);
+  });
+});
+
+describe('concurrency and jobs', () => {
+  test('defaults to the job\'s maxConcurrentRuns', () => {
+    const { orchestrator } = orchestratorStack({}, { maxConcurrentRuns: 7 });
+    expect(orchestrator.maxConcurrentPartitions).toBe(7);
+  });
+
+  test('reads the concurrency of an aws-cdk-lib Glue job', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('glue.amazonaws.com') });
+    const job = new glue.PySparkEtlJob(stack, 'Job', { script: script(), role, maxConcurrentRuns: 3 });
+    expect(new PartitionedJobOrchestrator(stack, 'Providers', { job }).maxConcurrentPartitions).toBe(3);
+  });
+
+  test('an imported job defaults to one partition at a time, and a larger cap warns that the job\'s limit cannot be checked', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const job = glue.Job.fromJobAttributes(stack, 'Imported', { jobName: 'providers', role: iam.Role.fromRoleName(stack, 'R', 'glue-role') });
+    expect(new PartitionedJobOrchestrator(stack, 'One', { job }).maxConcurrentPartitions).toBe(1);
+    new PartitionedJobOrchestrator(stack, 'Ten', { job, maxConcurrentPartitions: 10 });
+    Annotations.fromStack(stack).hasWarning('/Stack/Ten', Match.stringLikeRegexp("the job's maxConcurrentRuns cannot be read \\(an imported job\\): make sure it allows 10 concurrent runs"));
+    Annotations.fromStack(stack).hasNoWarning('/Stack/One', Match.anyValue());
+    // The execution timeout falls back to Glue's 48-hour default plus 90 minutes.
+    expect((stateMachineDefinition(stack, 'One/StateMachine') as { TimeoutSeconds: number }).TimeoutSeconds).toBe((2880 + 90) * 60);
+  });
+
+  test('a BookmarkedJob warns that partitions share one bookmark state', () => {
+    const { stack } = lakeStack();
+    const job = new BookmarkedJob(stack, 'Events', { script: script(), maxConcurrentRuns: 2 });
+    new PartitionedJobOrchestrator(stack, 'Providers', { job });
+    Annotations.fromStack(stack).hasWarning('/Stack/Providers', Match.stringLikeRegexp('one bookmark state, shared by the runs of every partition'));
+  });
+
+  test('grantRegistryWrite lets a team manage partition items (and use the key), nothing else', () => {
+    const { stack, orchestrator } = orchestratorStack();
+    const team = new iam.Role(stack, 'Team', { assumedBy: new iam.AccountRootPrincipal() });
+    orchestrator.grantRegistryWrite(team);
+    const byAction = actionsToResources(statementsOf(Template.fromStack(stack), stack.getLogicalId(team.node.defaultChild as any)), stack);
+    const tableArn = arnOf(stack.getLogicalId(orchestrator.registryTable.node.defaultChild as any));
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query']) {
+      expect(byAction[action]).toContainEqual(tableArn);
+    }
+    expect(Object.keys(byAction).filter(a => !a.startsWith('dynamodb:') && !a.startsWith('kms:'))).toEqual([]);
+    expect(byAction['dynamodb:DeleteTable']).toBeUndefined();
+  });
+});
+
+describe('security checks', () => {
+  test('cdk-nag 3: zero unacknowledged findings in the five packs', () => {
+    const { stack } = orchestratorStack();
+    expectNoNagFindings(stack);
+  });
+
+  test('cdk-nag 2: the acknowledgements reach users on cdk-nag 2.x', () => {
+    const { stack } = orchestratorStack();
+    expect(nagV2Errors(stack.node.root as App, stack)).toEqual([]);
+  });
+});
+
+test('PartitionedJobOrchestrator default snapshot', () => {
+  const stack = new Stack(new App(), 'OrchestratorStack', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const job = new glue.PySparkEtlJob(stack, 'Job', {
+    script: script(), role: new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('glue.amazonaws.com') }), maxConcurrentRuns: 4,
+  });
+  new PartitionedJobOrchestrator(stack, 'Providers', { job, partitions: [{ partitionId: 'acme' }] });
+  expect(normalisedTemplate(Template.fromStack(stack))).toMatchSnapshot();
+});
