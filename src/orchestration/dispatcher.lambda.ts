@@ -30,16 +30,12 @@ import {
   executionName,
   slotStart,
   type PartitionExecutionInput,
+  ENV_MAX_CONCURRENT_PARTITIONS, ENV_REGISTRY_TABLE_NAME, ENV_SCHEDULE_INTERVAL_MINUTES, ENV_STATE_MACHINE_ARN, MAX_CONCURRENT_PARTITIONS_LIMIT,
 } from './registry';
 
-/** The environment variables the construct sets on the function. */
-export const ENV_REGISTRY_TABLE_NAME = 'REGISTRY_TABLE_NAME';
-export const ENV_STATE_MACHINE_ARN = 'STATE_MACHINE_ARN';
-export const ENV_SCHEDULE_INTERVAL_MINUTES = 'SCHEDULE_INTERVAL_MINUTES';
-export const ENV_MAX_CONCURRENT_PARTITIONS = 'MAX_CONCURRENT_PARTITIONS';
-
-/** The highest accepted `MAX_CONCURRENT_PARTITIONS`. */
-export const MAX_CONCURRENT_PARTITIONS_LIMIT = 1000;
+export {
+  ENV_MAX_CONCURRENT_PARTITIONS, ENV_REGISTRY_TABLE_NAME, ENV_SCHEDULE_INTERVAL_MINUTES, ENV_STATE_MACHINE_ARN, MAX_CONCURRENT_PARTITIONS_LIMIT,
+};
 /** Items per due-index page, unless the factory is told otherwise. */
 export const DEFAULT_PAGE_SIZE = 200;
 /** Step Functions calls in flight at once, unless the factory is told otherwise. */

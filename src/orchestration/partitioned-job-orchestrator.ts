@@ -16,6 +16,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { DispatcherFunction } from './dispatcher-function';
 import {
+  ENV_MAX_CONCURRENT_PARTITIONS, ENV_REGISTRY_TABLE_NAME, ENV_SCHEDULE_INTERVAL_MINUTES, ENV_STATE_MACHINE_ARN, MAX_CONCURRENT_PARTITIONS_LIMIT,
   DUE_AT, DUE_INDEX, DUE_INDEX_ATTRIBUTES, EXECUTION_ARN, FREQUENCY_MINUTES, LAST_CAUSE, LAST_ERROR, LAST_FAILURE_AT,
   LAST_RUN_ID, LAST_SUCCESS_AT, MAX_FREQUENCY_MINUTES, PARTITION_ID, PARTITION_ID_EXPECTED, PARTITION_ID_PATTERN,
   SCHEDULE, SCHEDULE_ACTIVE, SCHEDULE_INTERVAL_MINUTES, STARTED_AT, STATUS, STATUS_FAILED, STATUS_RUNNING, STATUS_SUCCEEDED,
@@ -30,8 +31,6 @@ import { SharedJobResources } from '../processing/shared-job-resources';
 
 const CONSTRUCT = 'PartitionedJobOrchestrator';
 
-/** The most partitions one dispatch may start (and the most `maxConcurrentPartitions` accepts). */
-export const MAX_CONCURRENT_PARTITIONS = 1000;
 /** Seeded partitions are written in transactions of at most this many items (DynamoDB's limit). */
 const SEED_CHUNK = 100;
 /** The most partitions the props may declare (more belong in the registry, added with PutItem). */
@@ -269,10 +268,10 @@ export class PartitionedJobOrchestrator extends Construct {
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       tracing: lambda.Tracing.ACTIVE,
       environment: {
-        REGISTRY_TABLE_NAME: this.registryTable.tableName,
-        STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
-        SCHEDULE_INTERVAL_MINUTES: String(intervalMinutes),
-        MAX_CONCURRENT_PARTITIONS: String(this.maxConcurrentPartitions),
+        [ENV_REGISTRY_TABLE_NAME]: this.registryTable.tableName,
+        [ENV_STATE_MACHINE_ARN]: this.stateMachine.stateMachineArn,
+        [ENV_SCHEDULE_INTERVAL_MINUTES]: String(intervalMinutes),
+        [ENV_MAX_CONCURRENT_PARTITIONS]: String(this.maxConcurrentPartitions),
       },
     });
     this.grantDispatcher(key);
@@ -575,9 +574,9 @@ export class PartitionedJobOrchestrator extends Construct {
   }
 
   private resolveConcurrency(requested: number | undefined, job: JobFacts): number {
-    const value = requested ?? Math.min(job.maxConcurrentRuns ?? 1, MAX_CONCURRENT_PARTITIONS);
-    if (!Number.isInteger(value) || value < 1 || value > MAX_CONCURRENT_PARTITIONS) {
-      throw new LakeValidationError(this, CONSTRUCT, 'maxConcurrentPartitions', value, `an integer from 1 to ${MAX_CONCURRENT_PARTITIONS}`);
+    const value = requested ?? Math.min(job.maxConcurrentRuns ?? 1, MAX_CONCURRENT_PARTITIONS_LIMIT);
+    if (!Number.isInteger(value) || value < 1 || value > MAX_CONCURRENT_PARTITIONS_LIMIT) {
+      throw new LakeValidationError(this, CONSTRUCT, 'maxConcurrentPartitions', value, `an integer from 1 to ${MAX_CONCURRENT_PARTITIONS_LIMIT}`);
     }
     if (job.maxConcurrentRuns === undefined) {
       if (requested !== undefined && requested > 1) {

@@ -18,6 +18,11 @@
  * | `lastRunId` | S | state machine | the Glue run id of the last success |
  * | `lastFailureAt` | S | state machine | when the last run failed (ISO 8601) |
  * | `lastError`, `lastCause` | S | state machine | the error and cause of the last failure |
+ *
+ * The dispatcher relies on two facts: the state machine moves `dueAt` only when it records a
+ * success (a partition being run stays in the due query, so it counts against the concurrency
+ * budget), and a paused partition (`schedule` other than `active`) is not queried at all, so its
+ * running execution is not counted.
  */
 
 /** The table's partition key. */
@@ -50,6 +55,14 @@ export const DUE_INDEX_ATTRIBUTES: readonly string[] = [STATUS, EXECUTION_ARN, F
 export const STATUS_RUNNING = 'RUNNING';
 export const STATUS_SUCCEEDED = 'SUCCEEDED';
 export const STATUS_FAILED = 'FAILED';
+
+/** The environment variables the construct sets on the dispatcher function. */
+export const ENV_REGISTRY_TABLE_NAME = 'REGISTRY_TABLE_NAME';
+export const ENV_STATE_MACHINE_ARN = 'STATE_MACHINE_ARN';
+export const ENV_SCHEDULE_INTERVAL_MINUTES = 'SCHEDULE_INTERVAL_MINUTES';
+export const ENV_MAX_CONCURRENT_PARTITIONS = 'MAX_CONCURRENT_PARTITIONS';
+/** The most executions one dispatch may start, and the highest accepted `MAX_CONCURRENT_PARTITIONS`. */
+export const MAX_CONCURRENT_PARTITIONS_LIMIT = 1000;
 
 /** What `takeOverExecution` holds in an execution's input when no stale lock is taken over. */
 export const NO_TAKE_OVER = 'none';
