@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Duration, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 // The example imports the library by its package name, as a user does (scripts/link-self.js links it).
 // eslint-disable-next-line import/no-extraneous-dependencies
 import {
-  BookmarkedJob, BronzeSilverGoldLake, GlueJob, LayerDefinition, SharedJobResources,
+  BookmarkedJob, BronzeSilverGoldLake, GlueJob, LayerDefinition, PartitionedJobOrchestrator, SharedJobResources,
   SnapshotCompression, SnapshotGranularity, SnapshotPartitionTable,
 } from 'cdk-glue-lake';
 import { Construct } from 'constructs';
@@ -15,7 +15,8 @@ import { Construct } from 'constructs';
 /**
  * The example data lake: bronze/silver/gold layers, their Glue databases and an Athena workgroup,
  * two bronze -> silver jobs (a plain one on a schedule, a bookmarked one chained after it), and a
- * monthly snapshot table of customers in silver with the daily job that loads it from change events.
+ * monthly snapshot table of customers in silver with the daily job that loads it from change events,
+ * and a per-provider job run once per provider, each on its own frequency, by an orchestrator.
  */
 export class LakeStack extends Stack {
   public readonly lake: BronzeSilverGoldLake;
@@ -23,6 +24,8 @@ export class LakeStack extends Stack {
   public readonly eventsJob: BookmarkedJob;
   public readonly customersTable: SnapshotPartitionTable;
   public readonly customersJob: GlueJob;
+  public readonly providersJob: GlueJob;
+  public readonly providerRuns: PartitionedJobOrchestrator;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -45,9 +48,12 @@ export class LakeStack extends Stack {
       accessLogsBucket: this.lake.accessLogsBucket,
     });
 
-    // Failed, timed-out and errored runs are announced here (encrypted; EventBridge may use the key).
+    // Failed, timed-out and errored runs are announced here (encrypted; EventBridge rules and
+    // CloudWatch alarms publish to it, so both services may use the key).
     const alerts = new sns.Topic(this, 'JobAlerts', { enforceSSL: true, masterKey: this.lake.encryptionKey });
-    this.lake.encryptionKey.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:GenerateDataKey', 'kms:Decrypt');
+    for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
+      this.lake.encryptionKey.grant(new iam.ServicePrincipal(service), 'kms:GenerateDataKey', 'kms:Decrypt');
+    }
 
     const jobs = path.join(__dirname, 'jobs');
     this.ordersJob = new GlueJob(this, 'OrdersToSilver', {
@@ -108,5 +114,38 @@ export class LakeStack extends Stack {
     this.customersJob
       .readsFrom(this.lake.bronze, { prefix: 'customers/' })
       .writesTo(this.customersTable);
+
+    // Events land in bronze per provider (providers/provider=<id>/). The orchestrator runs the job once
+    // per due provider, concurrently, passing --partition <id>; providers are added to its registry
+    // without a deploy (see the README), the three below are declared here.
+    this.providersJob = new GlueJob(this, 'ProviderEventsToSilver', {
+      script: glue.Code.fromAsset(path.join(jobs, 'provider_events_to_silver.py')),
+      description: 'Converts one provider\'s raw events into silver Parquet (run per provider by ProviderRuns)',
+      environment: 'dev',
+      shared,
+      maxWorkers: 4,
+      timeout: Duration.minutes(30),
+      maxConcurrentRuns: 10,
+      failureTopic: alerts,
+    });
+    this.providersJob
+      .readsFrom(this.lake.bronze, { prefix: 'providers/' })
+      .writesTo(this.lake.silver, { prefix: 'providers/' });
+
+    this.providerRuns = new PartitionedJobOrchestrator(this, 'ProviderRuns', {
+      job: this.providersJob,
+      partitions: [
+        { partitionId: 'acme', frequency: Duration.hours(1) },
+        { partitionId: 'globex', frequency: Duration.hours(6) },
+        { partitionId: 'initech' }, // daily
+      ],
+      maxConcurrentPartitions: 10,
+      shared,
+      alarmTopic: alerts,
+    });
+    new CfnOutput(this, 'ProviderRegistryTableName', {
+      description: 'Add a provider: aws dynamodb put-item --table-name <this> --item (see the README)',
+      value: this.providerRuns.registryTable.tableName,
+    });
   }
 }
