@@ -1,0 +1,96 @@
+// Integration test of PartitionedJobOrchestrator: deploys a lake, a probe job that writes one marker
+// per partition, and an orchestrator with two declared partitions (seeded at deploy time). It then
+// invokes the dispatcher (as the schedule would) and asserts on AWS that both partitions' executions
+// ran the job and recorded SUCCEEDED in the registry, with the run id and the next due time.
+// Offline, `npm test` synthesizes this app and compares it with the committed snapshot.
+import * as path from 'path';
+import { AssertionsProvider, ExpectedResult, IApiCall, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { App, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+// The library is installed into integ/node_modules from its packed build (scripts/integ-prepare.js).
+// eslint-disable-next-line import/no-extraneous-dependencies
+import { BronzeSilverGoldLake, GlueJob, LakeContextKeys, PartitionedJobOrchestrator, SharedJobResources } from 'cdk-glue-lake';
+
+/** Routes the library's grants into the policy of the assertion provider's role. */
+class AssertionsPrincipal extends iam.ArnPrincipal {
+  public readonly principalAccount: string | undefined;
+
+  constructor(private readonly provider: AssertionsProvider, account: string) {
+    super(Token.asString(provider.handlerRoleArn));
+    this.principalAccount = account;
+  }
+
+  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    this.provider.addToRolePolicy(statement.toStatementJson());
+    return { statementAdded: true, policyDependable: this.provider };
+  }
+}
+
+const PARTITIONS = ['alpha', 'beta'];
+
+const app = new App({ context: { [LakeContextKeys.REMOVE_DATA_ON_DESTROY]: true } });
+const stack = new Stack(app, 'CdkGlueLakeIntegOrchestrator');
+const lake = new BronzeSilverGoldLake(stack, 'Lake', { removalPolicy: RemovalPolicy.DESTROY });
+const shared = new SharedJobResources(stack, 'Jobs', {
+  encryptionKey: lake.encryptionKey,
+  accessLogsBucket: lake.accessLogsBucket,
+  removalPolicy: RemovalPolicy.DESTROY,
+  logRetention: Duration.days(1),
+});
+const job = new GlueJob(stack, 'Probe', {
+  script: glue.Code.fromAsset(path.join(__dirname, 'jobs', 'partition_probe.py')),
+  environment: 'integ',
+  shared,
+  maxWorkers: 2,
+  maxConcurrentRuns: 2,
+  timeout: Duration.minutes(15),
+});
+job.writesTo(lake.silver, { prefix: 'integ/partitions/' });
+
+const orchestrator = new PartitionedJobOrchestrator(stack, 'Partitions', {
+  job,
+  partitions: PARTITIONS.map(partitionId => ({ partitionId, frequency: Duration.hours(1) })),
+  maxConcurrentPartitions: 2,
+  shared,
+  removalPolicy: RemovalPolicy.DESTROY,
+});
+
+const integ = new IntegTest(app, 'OrchestratorInteg', {
+  testCases: [stack],
+  diffAssets: false,
+  cdkCommandOptions: { destroy: { args: { force: true } } },
+});
+
+// What the schedule does every 15 minutes: one dispatch, which starts both partitions.
+const dispatch = integ.assertions.invokeFunction({ functionName: orchestrator.dispatcher.functionName, payload: '{}' });
+dispatch.expect(ExpectedResult.objectLike({ StatusCode: 200 }));
+
+// Each partition's execution marks it running, runs the job with --partition <id>, then records success.
+let previous: IApiCall = dispatch;
+const readers = new Map<string, AssertionsProvider>();
+for (const partitionId of PARTITIONS) {
+  const read = integ.assertions.awsApiCall('DynamoDB', 'getItem', {
+    TableName: orchestrator.registryTable.tableName,
+    Key: { partitionId: { S: partitionId } },
+    ConsistentRead: true,
+  });
+  read.expect(ExpectedResult.objectLike({
+    Item: {
+      partitionId: { S: partitionId },
+      status: { S: 'SUCCEEDED' },
+      schedule: { S: 'active' },
+      frequencyMinutes: { N: '60' },
+    },
+  })).waitForAssertions({ totalTimeout: Duration.minutes(25), interval: Duration.seconds(30) });
+  readers.set(read.provider.node.path, read.provider);
+  readers.set(read.waiterProvider!.node.path, read.waiterProvider!);
+  previous = previous.next(read);
+}
+// The first calls and the waiter's polls read the registry (encrypted with the lake key); the
+// providers are singletons, so each is granted once.
+for (const provider of readers.values()) {
+  orchestrator.grantRegistryWrite(new AssertionsPrincipal(provider, stack.account));
+}
+
+app.synth();
