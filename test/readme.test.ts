@@ -6,7 +6,7 @@ import * as ts from 'typescript';
 // construct (so `this` is a scope) with the few variables the examples assume declared.
 const README = path.join(__dirname, '..', 'README.md');
 const FIXTURE = (body: string) => `
-import { App, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import { App, CfnOutput, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,10 +14,11 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
-  BookmarkedJob, BronzeSilverGoldLake, GlueJob, LakeContextKeys, LayerDefinition, RawDataProtection, SharedJobResources, SnapshotGranularity,
-  SnapshotPartitionTable, SparkStagingLifecycle,
+  BookmarkedJob, BronzeSilverGoldLake, GlueJob, LakeContextKeys, LayerDefinition, PartitionedJobOrchestrator, RawDataProtection,
+  SharedJobResources, SnapshotGranularity, SnapshotPartitionTable, SparkStagingLifecycle,
 } from '../src';
 declare const jobRole: iam.IRole;
+declare const teamRole: iam.IRole;
 declare const bucket: s3.Bucket;
 export class Fixture extends Stack {
   constructor(scope: Construct, id: string) {
@@ -25,7 +26,7 @@ export class Fixture extends Stack {
     ${body.replace(/^import .*$/gm, '')}
   }
 }
-void [App, Duration, RemovalPolicy, Size, LakeContextKeys, LayerDefinition, RawDataProtection, SparkStagingLifecycle, BronzeSilverGoldLake, GlueJob, BookmarkedJob, SharedJobResources, SnapshotGranularity, SnapshotPartitionTable, events, glue, sns];
+void [App, CfnOutput, Duration, RemovalPolicy, Size, LakeContextKeys, PartitionedJobOrchestrator, LayerDefinition, RawDataProtection, SparkStagingLifecycle, BronzeSilverGoldLake, GlueJob, BookmarkedJob, SharedJobResources, SnapshotGranularity, SnapshotPartitionTable, events, glue, sns];
 `;
 
 const blocks = [...fs.readFileSync(README, 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map(m => m[1]);

@@ -378,13 +378,14 @@ export class PartitionedJobOrchestrator extends Construct {
     runJob.next(markSucceeded);
 
     // Takes the partition unless another execution holds it; a dead execution's lock is taken over
-    // when the dispatcher passes its ARN; an item deleted meanwhile is not re-created.
+    // when the dispatcher passes its ARN; a retry after a write whose answer was lost finds its own
+    // lock and goes on; an item deleted meanwhile is not re-created.
     const markRunning = retryThrottling(new tasks.DynamoUpdateItem(scope, 'MarkRunning', {
       table,
       key: key_,
       updateExpression: `SET #${STATUS} = :running, #${EXECUTION_ARN} = :me, #${STARTED_AT} = :startedAt`,
       conditionExpression: `attribute_exists(#${PARTITION_ID}) AND (attribute_not_exists(#${STATUS}) OR #${STATUS} <> :running `
-        + `OR attribute_not_exists(#${EXECUTION_ARN}) OR #${EXECUTION_ARN} = :takeOver)`,
+        + `OR attribute_not_exists(#${EXECUTION_ARN}) OR #${EXECUTION_ARN} = :takeOver OR #${EXECUTION_ARN} = :me)`,
       expressionAttributeNames: names(PARTITION_ID, STATUS, EXECUTION_ARN, STARTED_AT),
       expressionAttributeValues: {
         ':running': str(STATUS_RUNNING),

@@ -68,6 +68,8 @@ interface Stubs {
   readonly dynamoErrors?: Record<string, Error[]>;
   /** Runs inside the Glue task, before it returns. */
   readonly onRun?: () => Promise<unknown>;
+  /** Replaces the first MarkRunning attempt (the retries reach the table). */
+  readonly onMarkRunning?: () => Promise<unknown>;
 }
 
 /** Runs one execution against the test table. */
@@ -76,7 +78,12 @@ async function execute(input: Json, stubs: Stubs = {}): Promise<Outcome> {
   const dynamoTables: string[] = [];
   const glue = stubs.glue ?? [{ Id: RUN_ID, JobRunState: 'SUCCEEDED', ExecutionTime: 95 }];
   const dynamoErrors = Object.fromEntries(Object.entries(stubs.dynamoErrors ?? {}).map(([k, v]) => [k, [...v]]));
+  let firstMarkRunning = true;
   const dynamo = (state: string) => async (params: Json) => {
+    if (state === 'MarkRunning' && stubs.onMarkRunning && firstMarkRunning) {
+      firstMarkRunning = false;
+      await stubs.onMarkRunning();
+    }
     const pending = dynamoErrors[state]?.shift();
     if (pending) throw pending;
     const request = params as unknown as UpdateItemCommandInput;
@@ -296,6 +303,25 @@ describe('locking', () => {
 
     expect(outcome.states.at(-1)).toBe('Skipped');
     expect(outcome.glueCalls).toEqual([]);
+  });
+
+  test('a retried MarkRunning whose first write succeeded (answer lost) finds its own lock and runs the job', async () => {
+    await seed();
+    const outcome = await execute(INPUT, {
+      onMarkRunning: async () => {
+        // The first attempt reaches the table, then the answer is lost as an internal error.
+        await ddb.client.send(new UpdateItemCommand({
+          TableName: table, Key: { partitionId: { S: 'acme' } },
+          UpdateExpression: 'SET #s = :r, executionArn = :me', ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':r': { S: 'RUNNING' }, ':me': { S: ME } },
+        }));
+        throw taskError('DynamoDB.InternalServerErrorException', 'Internal server error');
+      },
+    });
+
+    expect(outcome.failure).toBeUndefined();
+    expect(outcome.glueCalls).toHaveLength(1);
+    expect(await item()).toMatchObject({ status: 'SUCCEEDED', executionArn: ME });
   });
 
   test('a RUNNING item without an execution ARN is taken', async () => {
