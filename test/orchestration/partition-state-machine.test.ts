@@ -311,8 +311,10 @@ describe('locking', () => {
       onMarkRunning: async () => {
         // The first attempt reaches the table, then the answer is lost as an internal error.
         await ddb.client.send(new UpdateItemCommand({
-          TableName: table, Key: { partitionId: { S: 'acme' } },
-          UpdateExpression: 'SET #s = :r, executionArn = :me', ExpressionAttributeNames: { '#s': 'status' },
+          TableName: table,
+          Key: { partitionId: { S: 'acme' } },
+          UpdateExpression: 'SET #s = :r, executionArn = :me',
+          ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: { ':r': { S: 'RUNNING' }, ':me': { S: ME } },
         }));
         throw taskError('DynamoDB.InternalServerErrorException', 'Internal server error');
