@@ -508,7 +508,8 @@ export class PartitionedJobOrchestrator extends Construct {
           new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [table.tableArn] }),
         ]),
       });
-      grantKeyThroughService(this, key, seed, ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], 'dynamodb');
+      // The provider's role gets the key before the seed runs (its policy is created separately).
+      grantKeyThroughService(this, key, seed, ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], 'dynamodb').applyBefore(seed);
       acknowledgeOwnPolicy(seed.node.tryFindChild('CustomResourcePolicy')!);
     }
     acknowledgeSdkProvider(this);

@@ -47,8 +47,8 @@ export function grantKeyThroughS3(scope: IConstruct, key: kms.IKey, grantee: iam
 }
 
 /** The key's actions, only when `service` (e.g. `dynamodb`) of the stack's region calls KMS on the grantee's behalf. */
-export function grantKeyThroughService(scope: IConstruct, key: kms.IKey, grantee: iam.IGrantable, actions: string[], service: string): void {
-  iam.Grant.addToPrincipal({
+export function grantKeyThroughService(scope: IConstruct, key: kms.IKey, grantee: iam.IGrantable, actions: string[], service: string): iam.Grant {
+  return iam.Grant.addToPrincipal({
     grantee,
     actions,
     resourceArns: [key.keyArn],

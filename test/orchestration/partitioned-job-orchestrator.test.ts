@@ -78,6 +78,19 @@ describe('registry', () => {
     expect(seed.props.Delete).toBeUndefined();
   });
 
+  test('the seed runs after the provider role may use the registry key through DynamoDB', () => {
+    const seed = template.findResources('Custom::PartitionRegistrySeed');
+    const [seedId] = Object.keys(seed);
+    const providerPolicyId = Object.keys(template.findResources('AWS::IAM::Policy'))
+      .find(id => id.startsWith('AWS679f53fac002430cb0da5b7982bd2287ServiceRoleDefaultPolicy'))!;
+    expect(seed[seedId].DependsOn).toContain(providerPolicyId);
+    const statements = template.toJSON().Resources[providerPolicyId].Properties.PolicyDocument.Statement;
+    expect(statements).toContainEqual(expect.objectContaining({
+      Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+      Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.eu-west-1.amazonaws.com' } },
+    }));
+  });
+
   test('more than 100 declared partitions are written in several transactions', () => {
     const partitions = Array.from({ length: 150 }, (_, i) => ({ partitionId: `p${i}`, frequency: Duration.hours(1) }));
     const { stack: big } = orchestratorStack({ partitions });
