@@ -1,31 +1,16 @@
 // Integration test of PartitionedJobOrchestrator: deploys a lake, a probe job that writes one marker
 // per partition, and an orchestrator with two declared partitions (seeded at deploy time). It then
 // invokes the dispatcher (as the schedule would) and asserts on AWS that both partitions' executions
-// ran the job and recorded SUCCEEDED in the registry, with the run id and the next due time.
+// ran the job and recorded SUCCEEDED in the registry, with the Glue run id and the lock holder.
 // Offline, `npm test` synthesizes this app and compares it with the committed snapshot.
 import * as path from 'path';
-import { AssertionsProvider, ExpectedResult, IApiCall, IntegTest } from '@aws-cdk/integ-tests-alpha';
-import { App, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { AssertionsProvider, AwsApiCall, ExpectedResult, IApiCall, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
-import * as iam from 'aws-cdk-lib/aws-iam';
 // The library is installed into integ/node_modules from its packed build (scripts/integ-prepare.js).
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { BronzeSilverGoldLake, GlueJob, LakeContextKeys, PartitionedJobOrchestrator, SharedJobResources } from 'cdk-glue-lake';
-
-/** Routes the library's grants into the policy of the assertion provider's role. */
-class AssertionsPrincipal extends iam.ArnPrincipal {
-  public readonly principalAccount: string | undefined;
-
-  constructor(private readonly provider: AssertionsProvider, account: string) {
-    super(Token.asString(provider.handlerRoleArn));
-    this.principalAccount = account;
-  }
-
-  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
-    this.provider.addToRolePolicy(statement.toStatementJson());
-    return { statementAdded: true, policyDependable: this.provider };
-  }
-}
+import { AssertionsPrincipal } from './assertions-principal';
 
 const PARTITIONS = ['alpha', 'beta'];
 
@@ -81,10 +66,12 @@ for (const partitionId of PARTITIONS) {
       status: { S: 'SUCCEEDED' },
       schedule: { S: 'active' },
       frequencyMinutes: { N: '60' },
+      lastRunId: { S: Match.stringLikeRegexp('^jr_') },
+      executionArn: { S: Match.stringLikeRegexp(`:${partitionId}-\\d{8}T\\d{4}Z$`) },
     },
   })).waitForAssertions({ totalTimeout: Duration.minutes(25), interval: Duration.seconds(30) });
   readers.set(read.provider.node.path, read.provider);
-  readers.set(read.waiterProvider!.node.path, read.waiterProvider!);
+  readers.set((read as AwsApiCall).waiterProvider!.node.path, (read as AwsApiCall).waiterProvider!);
   previous = previous.next(read);
 }
 // The first calls and the waiter's polls read the registry (encrypted with the lake key); the

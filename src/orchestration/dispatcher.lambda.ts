@@ -63,9 +63,13 @@ export type LogLevel = 'info' | 'warn' | 'error';
 /** Writes one structured log line. */
 export type Logger = (level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>) => void;
 
-/** The default logger: one JSON object per line on stdout. */
+/**
+ * The default logger: one JSON object per line, written with the console method of its level, so
+ * that Lambda's JSON log format records the same level (and its log-level filter applies).
+ */
 export const jsonLogger: Logger = (level, message, fields = {}) => {
-  console.log(JSON.stringify({ level, message, ...fields }));
+  const write = level === 'error' ? console.error : level === 'warn' ? console.warn : console.info;
+  write(JSON.stringify({ level, message, ...fields }));
 };
 
 /** What the dispatcher is given. */

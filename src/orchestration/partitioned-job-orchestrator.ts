@@ -23,7 +23,7 @@ import {
 } from './registry';
 import { Described, LakeValidationError } from '../private/errors';
 import { grantKeyThroughService } from '../private/grants';
-import { acknowledgeNag, wildcardResourceFinding } from '../private/nag';
+import { acknowledgeNag, HIPAA, inPacks, NIST, PCI, SERVERLESS, wildcardResourceFinding } from '../private/nag';
 import { resolveRemovalPolicy } from '../private/removal-policy';
 import { BookmarkedJob } from '../processing/bookmarked-job';
 import { acknowledgeOwnPolicy, GlueJob, MANAGED_ARGUMENTS } from '../processing/glue-job';
@@ -239,11 +239,9 @@ export class PartitionedJobOrchestrator extends Construct {
       projectionType: dynamodb.ProjectionType.INCLUDE,
       nonKeyAttributes: [...DUE_INDEX_ATTRIBUTES],
     });
-    acknowledgeNag(this.registryTable,
-      { id: 'NIST.800.53.R5-DynamoDBInBackupPlan', reason: 'The registry has point-in-time recovery (35 days of continuous backups); adding it to an AWS Backup plan is an account-level decision left to the team.' },
-      { id: 'HIPAA.Security-DynamoDBInBackupPlan', reason: 'The registry has point-in-time recovery (35 days of continuous backups); adding it to an AWS Backup plan is an account-level decision left to the team.' },
-      { id: 'PCI.DSS.321-DynamoDBInBackupPlan', reason: 'The registry has point-in-time recovery (35 days of continuous backups); adding it to an AWS Backup plan is an account-level decision left to the team.' },
-    );
+    acknowledgeNag(this.registryTable, ...inPacks('DynamoDBInBackupPlan',
+      'The registry has point-in-time recovery (35 days of continuous backups); adding it to an AWS Backup plan is an account-level decision left to the team.',
+      HIPAA, NIST, PCI));
 
     const logRetention = shared.logRetention.toDays() as logs.RetentionDays;
     this.stateMachine = this.createStateMachine(job, key, shared, logRetention, executionTimeout);
@@ -546,7 +544,7 @@ export class PartitionedJobOrchestrator extends Construct {
         alarm.addAlarmAction(new cw_actions.SnsAction(topic));
       } else {
         const reason = 'No alarmTopic was given: the alarm state is visible in CloudWatch and can be routed by an EventBridge rule on alarm state changes; passing alarmTopic adds the notification action.';
-        acknowledgeNag(alarm, { id: 'HIPAA.Security-CloudWatchAlarmAction', reason }, { id: 'NIST.800.53.R5-CloudWatchAlarmAction', reason });
+        acknowledgeNag(alarm, ...inPacks('CloudWatchAlarmAction', reason, HIPAA, NIST));
       }
     }
     return [failureAlarm, dispatcherAlarm];
@@ -672,10 +670,10 @@ function acknowledgeSdkProvider(scope: Construct): void {
   const policy = 'The provider\'s role is created for it, and each custom resource adds its own least-privilege statements; a managed policy would be reusable by other principals.';
   acknowledgeNag(provider,
     { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'The provider writes only to its log group; the AWS managed basic execution policy is how aws-cdk-lib grants it.' },
-    ...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map(pack => ({ id: `${pack}-IAMNoInlinePolicy`, reason: policy })),
-    ...['HIPAA.Security', 'NIST.800.53.R5'].map(pack => ({ id: `${pack}-LambdaConcurrency`, reason: deployOnly })),
-    ...['HIPAA.Security', 'NIST.800.53.R5', 'Serverless'].map(pack => ({ id: `${pack}-LambdaDLQ`, reason: deployOnly })),
-    ...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map(pack => ({ id: `${pack}-LambdaInsideVPC`, reason: network })),
+    ...inPacks('IAMNoInlinePolicy', policy, HIPAA, NIST, PCI),
+    ...inPacks('LambdaConcurrency', deployOnly, HIPAA, NIST),
+    ...inPacks('LambdaDLQ', deployOnly, HIPAA, NIST, SERVERLESS),
+    ...inPacks('LambdaInsideVPC', network, HIPAA, NIST, PCI),
     { id: 'Serverless-LambdaTracing', reason: deployOnly },
     { id: 'Serverless-LambdaDefaultMemorySize', reason: 'The provider\'s memory is set by aws-cdk-lib for its SDK calls, which are small and run at deploy time only.' },
   );
@@ -694,16 +692,10 @@ const DISPATCH_RETRY_REASON = 'The dispatcher is invoked by its schedule only an
 
 /** Why the dispatcher's Lambda findings of the compliance packs are acceptable. */
 function dispatcherNagReasons(): Array<{ id: string; reason: string }> {
-  const dlq = DISPATCH_RETRY_REASON;
   const vpc = 'The dispatcher calls only the DynamoDB and Step Functions APIs over TLS with IAM authentication; it holds no network-reachable endpoint, and a VPC would add NAT or endpoint cost without reducing exposure.';
   return [
-    { id: 'NIST.800.53.R5-LambdaDLQ', reason: dlq },
-    { id: 'HIPAA.Security-LambdaDLQ', reason: dlq },
-    { id: 'PCI.DSS.321-LambdaDLQ', reason: dlq },
-    { id: 'Serverless-LambdaDLQ', reason: dlq },
-    { id: 'Serverless-LambdaAsyncFailureDestination', reason: dlq },
-    { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: vpc },
-    { id: 'HIPAA.Security-LambdaInsideVPC', reason: vpc },
-    { id: 'PCI.DSS.321-LambdaInsideVPC', reason: vpc },
+    ...inPacks('LambdaDLQ', DISPATCH_RETRY_REASON, HIPAA, NIST, PCI, SERVERLESS),
+    ...inPacks('LambdaAsyncFailureDestination', DISPATCH_RETRY_REASON, SERVERLESS),
+    ...inPacks('LambdaInsideVPC', vpc, HIPAA, NIST, PCI),
   ];
 }

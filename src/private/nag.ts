@@ -15,6 +15,17 @@ interface V2Suppression {
   applies_to?: string[];
 }
 
+/** The compliance packs whose rule ids start with these prefixes. */
+export const HIPAA = 'HIPAA.Security';
+export const NIST = 'NIST.800.53.R5';
+export const PCI = 'PCI.DSS.321';
+export const SERVERLESS = 'Serverless';
+
+/** One acknowledgement of `rule` per pack, e.g. `inPacks('LambdaDLQ', reason, HIPAA, NIST)`. */
+export function inPacks(rule: string, reason: string, ...packs: string[]): NagAcknowledgement[] {
+  return packs.map(pack => ({ id: `${pack}-${rule}`, reason }));
+}
+
 const acknowledged = new WeakMap<IConstruct, NagAcknowledgement[]>();
 
 /**

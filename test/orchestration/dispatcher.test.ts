@@ -133,6 +133,8 @@ function awsError(name: string, message: string): Error {
 let db: LocalDynamoDb;
 let tableCount = 0;
 let logLines: string[];
+/** The console method of each log line (the level Lambda's JSON log format records). */
+let consoleMethods: string[];
 let sfn: FakeStepFunctions;
 
 beforeAll(async () => {
@@ -146,9 +148,13 @@ afterAll(async () => {
 beforeEach(() => {
   sfn = new FakeStepFunctions();
   logLines = [];
-  jest.spyOn(console, 'log').mockImplementation((line: unknown) => {
-    logLines.push(String(line));
-  });
+  consoleMethods = [];
+  for (const method of ['info', 'warn', 'error', 'log'] as const) {
+    jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      logLines.push(String(args[0]));
+      consoleMethods.push(method);
+    });
+  }
 });
 
 afterEach(() => {
@@ -628,10 +634,13 @@ describe('logging', () => {
 
     const lines = parsedLogs();
     expect(lines.length).toBeGreaterThan(0);
-    for (const line of lines) {
+    lines.forEach((line, i) => {
       expect(['info', 'warn', 'error']).toContain(line.level);
       expect(typeof line.message).toBe('string');
-    }
+      // written with the console method of its level, never console.log
+      expect(consoleMethods[i]).toBe(line.level);
+    });
+    expect(lines.some(l => l.level === 'error')).toBe(true);
     const summaries = lines.filter(l => l.message === 'dispatch summary');
     expect(summaries).toHaveLength(1);
     expect(summaries[0].level).toBe('info');

@@ -96,7 +96,8 @@ var DEFAULT_PAGE_SIZE = 200;
 var DEFAULT_CALL_CONCURRENCY = 10;
 var SDK_MAX_ATTEMPTS = 5;
 var jsonLogger = (level, message, fields = {}) => {
-  console.log(JSON.stringify({ level, message, ...fields }));
+  const write = level === "error" ? console.error : level === "warn" ? console.warn : console.info;
+  write(JSON.stringify({ level, message, ...fields }));
 };
 var DispatchError = class extends Error {
   constructor(summary) {
