@@ -62,6 +62,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // an in-process DynamoDB for their tests, and mocks of the clients that have no emulator
     '@aws-sdk/client-dynamodb@3.1162.0',
     '@aws-sdk/client-sfn@3.1162.0',
+    '@aws-sdk/client-kms@3.1161.0',
     '@types/aws-lambda@8.10.164',
     'dynalite@4.0.0',
     'aws-sdk-client-mock@4.1.0',

@@ -32,7 +32,9 @@ import {
   type PartitionExecutionInput,
   ENV_MAX_CONCURRENT_PARTITIONS, ENV_REGISTRY_TABLE_NAME, ENV_SCHEDULE_INTERVAL_MINUTES, ENV_STATE_MACHINE_ARN, MAX_CONCURRENT_PARTITIONS_LIMIT,
 } from './registry';
+import { jsonLogger, mapWithConcurrency, type Logger } from '../private/handler-runtime';
 
+export { jsonLogger, type LogLevel, type Logger } from '../private/handler-runtime';
 export {
   ENV_MAX_CONCURRENT_PARTITIONS, ENV_REGISTRY_TABLE_NAME, ENV_SCHEDULE_INTERVAL_MINUTES, ENV_STATE_MACHINE_ARN, MAX_CONCURRENT_PARTITIONS_LIMIT,
 };
@@ -58,19 +60,6 @@ export interface DispatcherConfig {
   /** Step Functions calls (DescribeExecution, StartExecution) in flight at once. @default 10 */
   readonly callConcurrency?: number;
 }
-
-export type LogLevel = 'info' | 'warn' | 'error';
-/** Writes one structured log line. */
-export type Logger = (level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>) => void;
-
-/**
- * The default logger: one JSON object per line, written with the console method of its level, so
- * that Lambda's JSON log format records the same level (and its log-level filter applies).
- */
-export const jsonLogger: Logger = (level, message, fields = {}) => {
-  const write = level === 'error' ? console.error : level === 'warn' ? console.warn : console.info;
-  write(JSON.stringify({ level, message, ...fields }));
-};
 
 /** What the dispatcher is given. */
 export interface DispatcherOptions {
@@ -288,20 +277,6 @@ function dispatchErrorMessage(summary: DispatchSummary): string {
     parts.push(`${summary.invalid.length} registry item(s) are invalid: ${list(summary.invalid.map(i => i.partitionId))}`);
   }
   return `dispatch of slot ${summary.slot} failed: ${parts.join('; ')}`;
-}
-
-/** Applies `fn` to every element with at most `limit` calls in flight; results in input order. */
-async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /** The time the event was scheduled for, or `now()` when it carries none. */
