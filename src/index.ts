@@ -22,5 +22,8 @@ export { SharedJobResources, SharedJobResourcesProps } from './processing/shared
 // orchestration
 export { PartitionDefinition, PartitionedJobOrchestrator, PartitionedJobOrchestratorProps } from './orchestration/partitioned-job-orchestrator';
 
+// governance
+export { PiiTokenizer, PiiTokenizerProps, TokenizerJobBindingOptions, TokenNormalization } from './governance/pii-tokenizer';
+
 // library-wide settings
 export { LakeContextKeys } from './private/removal-policy';

@@ -254,6 +254,8 @@ export class GlueJob extends glue.JobBase {
 
   private readonly cfnJob: glue.CfnJob;
   private readonly jobArguments: { [key: string]: string } = {};
+  /** The arguments the props set (their own and the managed ones). */
+  private readonly propArgumentKeys: string[];
   private readonly upstreams: glue.IJob[] = [];
   private afterTrigger?: glue.CfnTrigger;
 
@@ -353,6 +355,7 @@ export class GlueJob extends glue.JobBase {
     this.cfnJob = this.job.node.defaultChild as glue.CfnJob;
     if (flex) this.cfnJob.executionClass = glue.ExecutionClass.FLEX;
     const base = this.cfnJob.defaultArguments as { [key: string]: string };
+    this.propArgumentKeys = Object.keys(base);
     this.cfnJob.defaultArguments = Lazy.any({ produce: () => ({ ...base, ...this.jobArguments }) });
 
     this.jobName = this.getResourceNameAttribute(this.job.jobName);
@@ -425,6 +428,34 @@ export class GlueJob extends glue.JobBase {
     });
   }
 
+  /**
+   * Passes `value` to the script as the job argument `name` (`--` followed by letters, digits, `_`
+   * or `-`), for a service the script calls, e.g. `PiiTokenizer.bindToJob` passes its function
+   * name. An argument the library manages, or one this job already has, is refused.
+   */
+  public addArgument(name: string, value: string): GlueJob {
+    const v = new Validator(this, this.constructor.name);
+    if (Token.isUnresolved(name) || !/^--[A-Za-z0-9_-]{1,128}$/.test(name)) {
+      v.fail('name', name, "'--' followed by 1 to 128 letters, digits, '_' or '-', e.g. '--pii_tokenizer_function'");
+    }
+    if (MANAGED_ARGUMENTS.includes(name)) {
+      v.fail('name', name, 'an argument the library does not manage: set it through its prop or the method that owns it');
+    }
+    if (this.hasArgument(name)) {
+      v.fail('name', name, `an argument this job does not already have (${name} is set by its arguments, a location or another service)`);
+    }
+    if (typeof value !== 'string' || (!Token.isUnresolved(value) && value.length === 0)) {
+      v.fail('value', value, `a non-empty string for ${name}`);
+    }
+    this.jobArguments[name] = value;
+    return this;
+  }
+
+  /** True when the argument is set (by the props, a location or `addArgument`). */
+  private hasArgument(key: string): boolean {
+    return key in this.jobArguments || this.propArgumentKeys.includes(key);
+  }
+
   /** True when this job runs after `other`, directly or through other jobs. */
   private dependsOnJob(other: glue.IJob): boolean {
     return this.upstreams.some(u => u === other || (u instanceof GlueJob && u.dependsOnJob(other)));
@@ -439,9 +470,7 @@ export class GlueJob extends glue.JobBase {
     }
     for (const [suffix, value] of Object.entries(binding.values)) {
       const key = `--${name}_${suffix}`;
-      const base = this.cfnJob.defaultArguments as unknown;
-      const userKeys = Token.isUnresolved(base) ? [] : Object.keys(base as object);
-      if (key in this.jobArguments || userKeys.includes(key)) {
+      if (this.hasArgument(key)) {
         v.fail('argumentName', name, `a name that no other location or argument of this job uses (${key} is taken); pass argumentName to tell two locations of one layer apart`);
       }
       this.jobArguments[key] = value;

@@ -1,7 +1,6 @@
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as glue from 'aws-cdk-lib/aws-glue';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -10,6 +9,7 @@ import { Construct, IConstruct } from 'constructs';
 import { FailureNotifications } from './failure-notifications';
 import { secureBucketDefaults } from '../private/buckets';
 import { LakeValidationError, requireWholeDays } from '../private/errors';
+import { allowCloudWatchLogs, requireLogRetention } from '../private/logs';
 import { acknowledgeNag } from '../private/nag';
 import { resolveRemovalPolicy } from '../private/removal-policy';
 import { enableServerAccessLogs } from '../storage/lake-layer';
@@ -17,9 +17,6 @@ import { enableServerAccessLogs } from '../storage/lake-layer';
 const CONSTRUCT = 'SharedJobResources';
 /** The construct id of the stack-wide instance that `SharedJobResources.of()` creates. */
 const SINGLETON_ID = 'CdkGlueLakeSharedJobResources';
-
-/** CloudWatch Logs retention periods the service accepts, in days. */
-const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 /**
  * Properties of `SharedJobResources`.
@@ -127,7 +124,6 @@ export class SharedJobResources extends Construct {
 
   constructor(scope: Construct, id: string, props: SharedJobResourcesProps = {}) {
     super(scope, id);
-    const stack = Stack.of(this);
     const removalPolicy = resolveRemovalPolicy(this, props.removalPolicy);
     this.removalPolicy = removalPolicy;
     const destroy = removalPolicy === RemovalPolicy.DESTROY;
@@ -135,7 +131,7 @@ export class SharedJobResources extends Construct {
     this.tempFilesExpiration = props.tempFilesExpiration ?? Duration.days(3);
     requireWholeDays(this, CONSTRUCT, 'tempFilesExpiration', this.tempFilesExpiration, 1);
     this.logRetention = props.logRetention ?? Duration.days(90);
-    const retentionDays = this.validateLogRetention(this.logRetention);
+    const retentionDays = requireLogRetention(this, CONSTRUCT, 'logRetention', this.logRetention);
 
     const name = props.securityConfigurationName ?? Names.uniqueResourceName(this, { maxLength: 255, separator: '-' });
     if (!Token.isUnresolved(name) && !/^[A-Za-z0-9_-]{1,255}$/.test(name)) {
@@ -152,19 +148,7 @@ export class SharedJobResources extends Construct {
     });
     // CloudWatch Logs encrypts the Glue log groups (and this construct's) with the key; the
     // encryption context pins each use to a log group of this account and region.
-    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowCloudWatchLogsForGlueJobLogs',
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      resources: ['*'],
-      conditions: {
-        ArnLike: {
-          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-            service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        },
-      },
-    }));
+    allowCloudWatchLogs(this.encryptionKey, 'AllowCloudWatchLogsForGlueJobLogs');
 
     this.securityConfiguration = new glue.SecurityConfiguration(this, 'SecurityConfiguration', {
       securityConfigurationName: name,
@@ -250,16 +234,6 @@ export class SharedJobResources extends Construct {
   /** The rules that route failed runs to topics (one or more per topic). */
   public get failureRules(): events.Rule[] {
     return this.notifications.rules;
-  }
-
-  private validateLogRetention(retention: Duration): number {
-    if (retention.isUnresolved()) return NaN;
-    const days = retention.toDays({ integral: false });
-    if (!LOG_RETENTION_DAYS.includes(days)) {
-      throw new LakeValidationError(this, CONSTRUCT, 'logRetention', retention,
-        `one of the retention periods CloudWatch Logs accepts, in days: ${LOG_RETENTION_DAYS.join(', ')}`);
-    }
-    return days;
   }
 
   private createAccessLogsBucket(removalPolicy: RemovalPolicy): s3.Bucket {
