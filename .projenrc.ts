@@ -63,6 +63,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-dynamodb@3.1162.0',
     '@aws-sdk/client-sfn@3.1162.0',
     '@aws-sdk/client-kms@3.1161.0',
+    // the SDK's standard retry with a short backoff, for the handlers' throttling tests
+    '@smithy/core@3.41.0',
     '@types/aws-lambda@8.10.164',
     'dynalite@4.0.0',
     'aws-sdk-client-mock@4.1.0',

@@ -114,14 +114,15 @@ export function createTokenizer(options: TokenizerOptions): Tokenizer {
   const fingerprintSecret = (counts: Counts): Promise<Buffer> => {
     if (secret === undefined) {
       counts.kmsCalls++;
-      secret = kms.send(new GenerateMacCommand({
-        KeyId: config.fingerprintKeyArn,
-        MacAlgorithm: FINGERPRINT_MAC_ALGORITHM,
-        Message: Buffer.from(FINGERPRINT_SECRET_MESSAGE, 'utf8'),
-      })).then(out => {
+      secret = (async () => {
+        const out = await kms.send(new GenerateMacCommand({
+          KeyId: config.fingerprintKeyArn,
+          MacAlgorithm: FINGERPRINT_MAC_ALGORITHM,
+          Message: Buffer.from(FINGERPRINT_SECRET_MESSAGE, 'utf8'),
+        }));
         if (!out.Mac || out.Mac.length < 32) throw new TokenizerFailed('KMS GenerateMac returned no MAC');
         return Buffer.from(out.Mac);
-      });
+      })();
       // A failure is not cached: the next invocation asks KMS again.
       secret.catch(() => { secret = undefined; });
     }
