@@ -150,8 +150,13 @@ export function createDetokenizer(options: DetokenizerOptions): Detokenizer {
       });
       const values = tokens.map(t => valueOf.get(t) ?? null);
       log('info', 'detokenized', {
-        tokens: tokens.length, distinct: distinct.length, found: valueOf.size, unknown: tokens.length - values.filter(v => v !== null).length,
-        dataKeys: new Set(entries.map(e => Buffer.from(e.dataKey).toString('base64'))).size, ...counts, durationMs: Date.now() - started,
+        tokens: tokens.length,
+        distinct: distinct.length,
+        found: valueOf.size,
+        unknown: tokens.length - values.filter(v => v !== null).length,
+        dataKeys: new Set(entries.map(e => Buffer.from(e.dataKey).toString('base64'))).size,
+        ...counts,
+        durationMs: Date.now() - started,
       });
       return { values };
     } catch (error) {

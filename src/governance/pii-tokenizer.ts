@@ -181,7 +181,7 @@ export class PiiTokenizer extends Construct {
     const logRetention = props.logRetention ?? Duration.days(90);
     const retentionDays = requireLogRetention(this, CONSTRUCT, 'logRetention', logRetention);
     const reserved = props.reservedConcurrency;
-    if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 1 || reserved > MAX_RESERVED_CONCURRENCY)) {
+    if (reserved !== undefined && !Token.isUnresolved(reserved) && (!Number.isInteger(reserved) || reserved < 1 || reserved > MAX_RESERVED_CONCURRENCY)) {
       throw new LakeValidationError(this, CONSTRUCT, 'reservedConcurrency', reserved, `an integer from 1 to ${MAX_RESERVED_CONCURRENCY}`);
     }
     const removalPolicy = resolveRemovalPolicy(this, props.removalPolicy);
@@ -292,12 +292,11 @@ export class PiiTokenizer extends Construct {
     if (Token.isUnresolved(name) || !/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(name)) {
       throw new LakeValidationError(this, CONSTRUCT, 'argumentName', name, "letters, digits and '_', starting with a letter, at most 64 characters");
     }
+    // Arguments first: a refused name stops the binding before any grant.
     job.addArgument(`--${name}_function`, this.tokenizeFunction.functionName);
+    if (options.detokenize === true) job.addArgument(`--${name}_detokenize_function`, this.detokenizeFunction.functionName);
     this.grantTokenize(job);
-    if (options.detokenize === true) {
-      job.addArgument(`--${name}_detokenize_function`, this.detokenizeFunction.functionName);
-      this.grantDetokenize(job);
-    }
+    if (options.detokenize === true) this.grantDetokenize(job);
     return job;
   }
 
@@ -407,7 +406,7 @@ export class PiiTokenizer extends Construct {
 
 /** `lambda:InvokeFunction` on the function itself (no versions or aliases), or a resource permission across accounts. */
 function grantInvoke(fn: lambda.Function, grantee: iam.IGrantable): iam.Grant {
-  const grant = iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [fn.functionArn], scope: fn });
+  const grant = iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [fn.functionArn] });
   if (grant.success) return grant;
   return fn.grantInvoke(grantee);
 }

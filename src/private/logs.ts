@@ -7,9 +7,14 @@ import { LakeValidationError } from './errors';
 /** The retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
-/** Validates a log retention; returns its days (NaN for an unresolved token, which is not checked). */
+/**
+ * Validates a log retention; returns its days. A log group's retention is written as a number of
+ * days at synth time, so an unresolved duration is refused rather than lost.
+ */
 export function requireLogRetention(scope: IConstruct, constructName: string, prop: string, retention: Duration): number {
-  if (retention.isUnresolved()) return NaN;
+  if (retention.isUnresolved()) {
+    throw new LakeValidationError(scope, constructName, prop, retention, 'a resolved duration (one of the retention periods CloudWatch Logs accepts)');
+  }
   const days = retention.toDays({ integral: false });
   if (!LOG_RETENTION_DAYS.includes(days)) {
     throw new LakeValidationError(scope, constructName, prop, retention,

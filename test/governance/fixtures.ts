@@ -142,7 +142,7 @@ export class VaultHarness {
       (next, context) => async args => {
         const command = context.commandName ?? '';
         attempts[command] = (attempts[command] ?? 0) + 1;
-        if (throttle(command, (args as { input: Record<string, unknown> }).input)) {
+        if (throttle(command, args.input as unknown as Record<string, unknown>)) {
           const error = new Error('The level of configured provisioned throughput for the table was exceeded (test)');
           error.name = 'ProvisionedThroughputExceededException';
           Object.assign(error, { $fault: 'client', $metadata: { httpStatusCode: 400 } });

@@ -1,8 +1,8 @@
 import { createHash } from 'crypto';
+import { emails, VaultHarness, type VaultItem } from './fixtures';
+import { UNPROCESSED_READ_ATTEMPTS } from '../../src/governance/tokenize.lambda';
 import { DATA_KEY_MAX_AGE_SECONDS, MAX_BATCH_SIZE } from '../../src/governance/vault';
 import { DYNAMODB_MAX_ATTEMPTS, TokenizerConfigError, tokenizeConfigFromEnv } from '../../src/governance/vault-runtime';
-import { UNPROCESSED_READ_ATTEMPTS } from '../../src/governance/tokenize.lambda';
-import { emails, VaultHarness, type VaultItem } from './fixtures';
 
 const TOKEN = /^tok_[0-9a-f]{32}$/;
 
@@ -13,7 +13,7 @@ let consoleLines: string[] = [];
 
 beforeAll(async () => {
   vault = await VaultHarness.start();
-});
+}, 60_000);
 afterAll(async () => {
   await vault.close();
 });
@@ -367,12 +367,18 @@ describe('invalid requests: a clear error, nothing read or written', () => {
 
 describe('configuration from the environment', () => {
   const env = {
-    VAULT_TABLE_NAME: 'vault', VALUE_KEY_ARN: 'arn:v', FINGERPRINT_KEY_ARN: 'arn:f', TOKEN_PREFIX: 'tok_',
+    VAULT_TABLE_NAME: 'vault',
+    VALUE_KEY_ARN: 'arn:v',
+    FINGERPRINT_KEY_ARN: 'arn:f',
+    TOKEN_PREFIX: 'tok_',
     NORMALIZATION: '{"trim":true,"caseFold":false,"removeCharacters":""}',
   };
   test('reads a complete environment', () => {
     expect(tokenizeConfigFromEnv(env)).toEqual({
-      tableName: 'vault', valueKeyArn: 'arn:v', fingerprintKeyArn: 'arn:f', tokenPrefix: 'tok_',
+      tableName: 'vault',
+      valueKeyArn: 'arn:v',
+      fingerprintKeyArn: 'arn:f',
+      tokenPrefix: 'tok_',
       normalization: { trim: true, caseFold: false, removeCharacters: '' },
     });
   });
