@@ -181,7 +181,9 @@ export class PiiTokenizer extends Construct {
     const logRetention = props.logRetention ?? Duration.days(90);
     const retentionDays = requireLogRetention(this, CONSTRUCT, 'logRetention', logRetention);
     const reserved = props.reservedConcurrency;
-    if (reserved !== undefined && !Token.isUnresolved(reserved) && (!Number.isInteger(reserved) || reserved < 1 || reserved > MAX_RESERVED_CONCURRENCY)) {
+    const badReserved = reserved !== undefined && !Token.isUnresolved(reserved)
+      && (!Number.isInteger(reserved) || reserved < 1 || reserved > MAX_RESERVED_CONCURRENCY);
+    if (badReserved) {
       throw new LakeValidationError(this, CONSTRUCT, 'reservedConcurrency', reserved, `an integer from 1 to ${MAX_RESERVED_CONCURRENCY}`);
     }
     const removalPolicy = resolveRemovalPolicy(this, props.removalPolicy);

@@ -129,7 +129,9 @@ export class VaultHarness {
    * (backing off 1 ms instead of up to 20 s), that fails the calls `throttle` picks with
    * `ProvisionedThroughputExceededException` before they reach the table.
    */
-  public throttledClient(throttle: (command: string, input: Record<string, unknown>) => boolean): { client: DynamoDBClient; attempts: Record<string, number> } {
+  public throttledClient(
+    throttle: (command: string, input: Record<string, unknown>) => boolean,
+  ): { client: DynamoDBClient; attempts: Record<string, number> } {
     const attempts: Record<string, number> = {};
     const client = new DynamoDBClient({
       region: 'us-east-1',
