@@ -92,7 +92,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'examples', 'integ', 'scripts'],
+    devdirs: ['test', 'examples', 'integ', 'scripts', 'bench'],
     ignorePatterns: ['integ/node_modules/', 'integ/*.snapshot/', 'cdk.out/', '*.d.ts', '.pacmak-python/'],
   },
 
@@ -100,7 +100,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   npmIgnoreOptions: { ignorePatterns: ['/integ/', '/examples/', '/.ci/', '/scripts/', '/cdk.out/', '/.pacmak-python/'] },
 
   tsconfigDev: {
-    include: ['examples/**/*.ts', 'integ/*.ts', 'scripts/**/*.ts'],
+    include: ['examples/**/*.ts', 'integ/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
     exclude: ['integ/node_modules', 'cdk.out'],
   },
 });
@@ -159,6 +159,15 @@ testTask.spawn(project.tasks.tryFind('bundle')!);
 testTask.exec('jest --passWithNoTests --ci', { receiveArgs: true });
 testTask.spawn(integVerify);
 testTask.spawn(eslintStep);
+
+// ---------------------------------------------------------------------------------------------
+// Benchmarks: figures printed, never asserted (speed is not a unit test).
+// ---------------------------------------------------------------------------------------------
+project.addTask('bench', {
+  description: 'Print the tokenizer handlers\' throughput and KMS calls per 1,000 values (dynalite, local KMS fake)',
+  exec: 'ts-node --project test/tsconfig.json bench/pii-tokenizer.bench.ts',
+  env: { TS_NODE_TRANSPILE_ONLY: '1' },
+});
 
 // ---------------------------------------------------------------------------------------------
 // The example lake app: build the library, synthesize with the pinned CDK CLI, print a summary.
