@@ -14,10 +14,11 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
-  BookmarkedJob, BronzeSilverGoldLake, GlueJob, LakeContextKeys, LayerDefinition, PartitionedJobOrchestrator, RawDataProtection,
+  BookmarkedJob, BronzeSilverGoldLake, GlueJob, LakeContextKeys, LayerDefinition, PartitionedJobOrchestrator, PiiTokenizer, RawDataProtection,
   SharedJobResources, SnapshotGranularity, SnapshotPartitionTable, SparkStagingLifecycle,
 } from '../src';
 declare const jobRole: iam.IRole;
+declare const stewardRole: iam.IRole;
 declare const teamRole: iam.IRole;
 declare const bucket: s3.Bucket;
 export class Fixture extends Stack {
@@ -26,7 +27,7 @@ export class Fixture extends Stack {
     ${body.replace(/^import .*$/gm, '')}
   }
 }
-void [App, CfnOutput, Duration, RemovalPolicy, Size, LakeContextKeys, PartitionedJobOrchestrator, LayerDefinition, RawDataProtection, SparkStagingLifecycle, BronzeSilverGoldLake, GlueJob, BookmarkedJob, SharedJobResources, SnapshotGranularity, SnapshotPartitionTable, events, glue, sns];
+void [App, CfnOutput, Duration, RemovalPolicy, Size, LakeContextKeys, PartitionedJobOrchestrator, PiiTokenizer, LayerDefinition, RawDataProtection, SparkStagingLifecycle, BronzeSilverGoldLake, GlueJob, BookmarkedJob, SharedJobResources, SnapshotGranularity, SnapshotPartitionTable, events, glue, sns, stewardRole];
 `;
 
 const blocks = [...fs.readFileSync(README, 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map(m => m[1]);

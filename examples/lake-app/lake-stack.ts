@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 // The example imports the library by its package name, as a user does (scripts/link-self.js links it).
 // eslint-disable-next-line import/no-extraneous-dependencies
 import {
-  BookmarkedJob, BronzeSilverGoldLake, GlueJob, LayerDefinition, PartitionedJobOrchestrator, SharedJobResources,
+  BookmarkedJob, BronzeSilverGoldLake, GlueJob, LayerDefinition, PartitionedJobOrchestrator, PiiTokenizer, SharedJobResources,
   SnapshotCompression, SnapshotGranularity, SnapshotPartitionTable,
 } from 'cdk-glue-lake';
 import { Construct } from 'constructs';
@@ -16,7 +16,8 @@ import { Construct } from 'constructs';
  * The example data lake: bronze/silver/gold layers, their Glue databases and an Athena workgroup,
  * two bronze -> silver jobs (a plain one on a schedule, a bookmarked one chained after it), and a
  * monthly snapshot table of customers in silver with the daily job that loads it from change events,
- * and a per-provider job run once per provider, each on its own frequency, by an orchestrator.
+ * a per-provider job run once per provider, each on its own frequency, by an orchestrator, and the
+ * customers published to gold with their emails replaced by tokens from a shared tokenizer.
  */
 export class LakeStack extends Stack {
   public readonly lake: BronzeSilverGoldLake;
@@ -26,6 +27,8 @@ export class LakeStack extends Stack {
   public readonly customersJob: GlueJob;
   public readonly providersJob: GlueJob;
   public readonly providerRuns: PartitionedJobOrchestrator;
+  public readonly emailTokenizer: PiiTokenizer;
+  public readonly customersToGoldJob: GlueJob;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -143,6 +146,26 @@ export class LakeStack extends Stack {
       shared,
       alarmTopic: alerts,
     });
+    // Emails leave silver only as tokens: the same email always gets the same token (so gold stays
+    // joinable), the token reveals nothing, and only principals granted detokenize see emails again.
+    // Emails are compared lower-cased and trimmed.
+    this.emailTokenizer = new PiiTokenizer(this, 'EmailTokenizer', { normalization: { caseFold: true } });
+    this.customersToGoldJob = new GlueJob(this, 'CustomersToGold', {
+      script: glue.Code.fromAsset(path.join(jobs, 'customers_to_gold_tokenized.py')),
+      description: 'Publishes the newest customers snapshot to gold with tokenized emails',
+      environment: 'dev',
+      shared,
+      maxWorkers: 4,
+      timeout: Duration.minutes(30),
+      failureTopic: alerts,
+    });
+    this.customersToGoldJob
+      .readsFrom(this.lake.silver, { prefix: 'customers/' })
+      .writesTo(this.lake.gold, { prefix: 'customers/' })
+      .runsAfter(this.customersJob);
+    // Passes --pii_tokenizer_function and lets the job invoke the tokenize function (not detokenize).
+    this.emailTokenizer.bindToJob(this.customersToGoldJob);
+
     new CfnOutput(this, 'ProviderRegistryTableName', {
       description: 'Add a provider: aws dynamodb put-item --table-name <this> --item (see the README)',
       value: this.providerRuns.registryTable.tableName,
