@@ -5,7 +5,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { BookmarkedJob, GlueJob, SparkStagingLifecycle } from '../src';
+import { BookmarkedJob, GlueJob, PartitionedJobOrchestrator, PiiTokenizer, SparkStagingLifecycle } from '../src';
 import { lakeStack, script } from './processing/fixtures';
 
 /**
@@ -59,6 +59,15 @@ function representativeApp(): Stack {
     prefixes: ['tables/orders/'],
     expiration: Duration.days(2),
   });
+
+  const orchestrated = new GlueJob(stack, 'PerProvider', { script: script(), maxConcurrentRuns: 5 });
+  new PartitionedJobOrchestrator(stack, 'Providers', { job: orchestrated, partitions: [{ partitionId: 'acme' }] })
+    .grantRegistryWrite(consumer);
+
+  const tokenizer = new PiiTokenizer(stack, 'Tokenizer', { reservedConcurrency: 5 });
+  tokenizer.bindToJob(job, { detokenize: true });
+  tokenizer.grantTokenize(consumer);
+  tokenizer.grantDetokenize(consumer);
   return stack;
 }
 
