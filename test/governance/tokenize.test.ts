@@ -1,47 +1,14 @@
 import { createHash } from 'crypto';
 import { emails, VaultHarness, type VaultItem } from './fixtures';
+import { useVault } from './vault-hooks';
 import { UNPROCESSED_READ_ATTEMPTS } from '../../src/governance/tokenize.lambda';
 import { DATA_KEY_MAX_AGE_SECONDS, MAX_BATCH_SIZE } from '../../src/governance/vault';
 import { DYNAMODB_MAX_ATTEMPTS, TokenizerConfigError, tokenizeConfigFromEnv } from '../../src/governance/vault-runtime';
 
 const TOKEN = /^tok_[0-9a-f]{32}$/;
 
-let vault: VaultHarness;
-/** Every value and token a test handled: none may appear in any log line. */
-const secrets = new Set<string>();
-let consoleLines: string[] = [];
-
-beforeAll(async () => {
-  vault = await VaultHarness.start();
-}, 60_000);
-afterAll(async () => {
-  await vault.close();
-});
-beforeEach(async () => {
-  await vault.createTable();
-  vault.kms.resetCounts();
-  vault.kms.heal();
-  consoleLines = [];
-  for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-    jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      consoleLines.push(args.map(String).join(' '));
-    });
-  }
-});
-afterEach(() => {
-  jest.restoreAllMocks();
-  // No value and no token in anything a handler logged, in any test.
-  const logged = [...vault.logText, ...consoleLines].join('\n');
-  for (const secret of secrets) expect(logged.includes(secret)).toBe(false);
-});
-
-/** Tokenizes with a new handler (or `tokenizer`), remembering the values and tokens. */
-async function tokenize(values: unknown[], tokenizer = vault.tokenizer()): Promise<string[]> {
-  for (const v of values) if (typeof v === 'string') secrets.add(v);
-  const { tokens } = await tokenizer({ values });
-  for (const t of tokens) secrets.add(t);
-  return tokens;
-}
+const ctx = useVault();
+const { secrets, tokenize } = ctx;
 
 function complete(item: VaultItem): boolean {
   return /^[0-9a-f]{64}$/.test(item.fp?.S ?? '') && TOKEN.test(item.token?.S ?? '')
@@ -56,29 +23,29 @@ describe('round trip and determinism', () => {
     for (const t of tokens) expect(t).toMatch(TOKEN);
     expect(new Set(tokens).size).toBe(3);
 
-    const { values: back } = await vault.detokenizer()({ tokens: [tokens[2], tokens[0], tokens[1]] });
+    const { values: back } = await ctx.vault.detokenizer()({ tokens: [tokens[2], tokens[0], tokens[1]] });
     expect(back).toEqual(['carol@example.com', 'alice@example.com', 'bob@example.com']);
   });
 
   test('the same value gets the same token across invocations and cold starts', async () => {
-    const warm = vault.tokenizer();
+    const warm = ctx.vault.tokenizer();
     const first = await tokenize(['dave@example.com', 'erin@example.com'], warm);
     const again = await tokenize(['erin@example.com', 'dave@example.com'], warm);
-    const cold = await tokenize(['dave@example.com'], vault.tokenizer());
+    const cold = await tokenize(['dave@example.com'], ctx.vault.tokenizer());
     expect(again).toEqual([first[1], first[0]]);
     expect(cold).toEqual([first[0]]);
-    expect(await vault.items()).toHaveLength(2);
+    expect(await ctx.vault.items()).toHaveLength(2);
   });
 
   test('existing values reuse their token and nothing is written for them', async () => {
     const values = emails(20, 'reuse');
     const first = await tokenize(values);
-    const before = await vault.items();
+    const before = await ctx.vault.items();
     const second = await tokenize([...values].reverse());
     expect(second).toEqual([...first].reverse());
-    expect(await vault.items()).toEqual(expect.arrayContaining(before));
-    expect(await vault.items()).toHaveLength(20);
-    expect(vault.logged('tokenized').at(-1)).toMatchObject({ values: 20, distinct: 20, existing: 20, created: 0 });
+    expect(await ctx.vault.items()).toEqual(expect.arrayContaining(before));
+    expect(await ctx.vault.items()).toHaveLength(20);
+    expect(ctx.vault.logged('tokenized').at(-1)).toMatchObject({ values: 20, distinct: 20, existing: 20, created: 0 });
   });
 
   test('duplicates in a batch get one token and one vault entry', async () => {
@@ -86,14 +53,14 @@ describe('round trip and determinism', () => {
     expect(tokens[0]).toBe(tokens[1]);
     expect(tokens[0]).toBe(tokens[3]);
     expect(tokens[2]).not.toBe(tokens[0]);
-    expect(await vault.items()).toHaveLength(2);
-    expect(vault.logged('tokenized').at(-1)).toMatchObject({ values: 4, distinct: 2, created: 2 });
+    expect(await ctx.vault.items()).toHaveLength(2);
+    expect(ctx.vault.logged('tokenized').at(-1)).toMatchObject({ values: 4, distinct: 2, created: 2 });
   });
 
   test('by default values are trimmed but not case-folded; detokenize returns the normalised value', async () => {
     const tokens = await tokenize(['  Heidi@Example.com\t', 'heidi@example.com']);
     expect(tokens[0]).not.toBe(tokens[1]);
-    const { values } = await vault.detokenizer()({ tokens });
+    const { values } = await ctx.vault.detokenizer()({ tokens });
     expect(values).toEqual(['Heidi@Example.com', 'heidi@example.com']);
   });
 
@@ -106,8 +73,8 @@ describe('round trip and determinism', () => {
   });
 
   test('an empty batch returns no tokens and calls nothing', async () => {
-    expect(await vault.tokenizer()({ values: [] })).toEqual({ tokens: [] });
-    expect(vault.kms.total).toBe(0);
+    expect(await ctx.vault.tokenizer()({ values: [] })).toEqual({ tokens: [] });
+    expect(ctx.vault.kms.total).toBe(0);
   });
 });
 
@@ -132,8 +99,8 @@ describe('normalisation declared on the construct', () => {
 describe('the vault holds no plaintext and no plain hash', () => {
   test('an entry is an HMAC fingerprint, a random token, the ciphertext, the data key and the time', async () => {
     const value = 'judy@example.com';
-    const [token] = await tokenize([value], vault.tokenizer({ now: () => new Date('2026-11-21T10:00:00Z') }));
-    const [item] = await vault.items();
+    const [token] = await tokenize([value], ctx.vault.tokenizer({ now: () => new Date('2026-11-21T10:00:00Z') }));
+    const [item] = await ctx.vault.items();
     expect(Object.keys(item).sort()).toEqual(['createdAt', 'ct', 'dk', 'fp', 'token']);
     expect(complete(item)).toBe(true);
     expect(item.token.S).toBe(token);
@@ -152,7 +119,7 @@ describe('the vault holds no plaintext and no plain hash', () => {
       const { tokens: [b] } = await other.tokenizer()({ values: ['ken@example.com'] });
       secrets.add(b);
       expect(a).not.toBe(b);
-      expect((await vault.items())[0].fp.S).not.toBe((await other.items())[0].fp.S);
+      expect((await ctx.vault.items())[0].fp.S).not.toBe((await other.items())[0].fp.S);
     } finally {
       await other.close();
     }
@@ -163,14 +130,14 @@ describe('concurrency', () => {
   test('50 concurrent calls for the same new value (50 containers) end with exactly one token', async () => {
     const value = 'race@example.com';
     secrets.add(value);
-    const results = await Promise.all(Array.from({ length: 50 }, () => vault.tokenizer()({ values: [value] })));
+    const results = await Promise.all(Array.from({ length: 50 }, () => ctx.vault.tokenizer()({ values: [value] })));
     const tokens = new Set(results.map(r => r.tokens[0]));
     expect(tokens.size).toBe(1);
     secrets.add([...tokens][0]);
-    const items = await vault.items();
+    const items = await ctx.vault.items();
     expect(items).toHaveLength(1);
     expect(items[0].token.S).toBe([...tokens][0]);
-    const logged = vault.logged('tokenized').slice(-50);
+    const logged = ctx.vault.logged('tokenized').slice(-50);
     expect(logged.reduce((n, l) => n + (l.created as number), 0)).toBe(1);
     // every other call either read the winner's entry or lost the conditional put and read it then
     expect(logged.every(l => (l.created as number) + (l.existing as number) + (l.lostRaces as number) === 1)).toBe(true);
@@ -185,53 +152,53 @@ describe('concurrency', () => {
       if (tokenOf.has(value)) expect(tokens[i]).toBe(tokenOf.get(value));
       tokenOf.set(value, tokens[i]);
     }));
-    expect(await vault.items()).toHaveLength(100 + 80);
+    expect(await ctx.vault.items()).toHaveLength(100 + 80);
   });
 });
 
 describe('KMS calls do not grow with the batch', () => {
   test.each([1, 10, 100, 1000])('a cold batch of %i new values: one GenerateMac and one GenerateDataKey', async size => {
-    const tokenizer = vault.tokenizer();
+    const tokenizer = ctx.vault.tokenizer();
     await tokenize(emails(size, `cold${size}`), tokenizer);
-    expect(vault.kms.calls).toEqual({ GenerateMac: 1, GenerateDataKey: 1, Decrypt: 0 });
+    expect(ctx.vault.kms.calls).toEqual({ GenerateMac: 1, GenerateDataKey: 1, Decrypt: 0 });
 
-    vault.kms.resetCounts();
+    ctx.vault.kms.resetCounts();
     await tokenize(emails(size, `warm${size}`), tokenizer);
-    expect(vault.kms.total).toBe(0);
-    expect(vault.logged('tokenized').at(-1)).toMatchObject({ created: size, kmsCalls: 0 });
+    expect(ctx.vault.kms.total).toBe(0);
+    expect(ctx.vault.logged('tokenized').at(-1)).toMatchObject({ created: size, kmsCalls: 0 });
   });
 
   test('a data key is replaced after an hour (and the tokens stay the same)', async () => {
     let now = new Date('2026-11-21T10:00:00Z');
-    const tokenizer = vault.tokenizer({ now: () => now });
+    const tokenizer = ctx.vault.tokenizer({ now: () => now });
     const first = await tokenize(['leo@example.com'], tokenizer);
     now = new Date(now.getTime() + (DATA_KEY_MAX_AGE_SECONDS - 1) * 1000);
     await tokenize(['mia@example.com'], tokenizer);
-    expect(vault.kms.calls.GenerateDataKey).toBe(1);
+    expect(ctx.vault.kms.calls.GenerateDataKey).toBe(1);
     now = new Date(now.getTime() + 2000);
     await tokenize(['noah@example.com'], tokenizer);
-    expect(vault.kms.calls.GenerateDataKey).toBe(2);
+    expect(ctx.vault.kms.calls.GenerateDataKey).toBe(2);
     expect(await tokenize(['leo@example.com'], tokenizer)).toEqual(first);
-    const dataKeys = new Set((await vault.items()).map(i => Buffer.from(i.dk.B!).toString('base64')));
+    const dataKeys = new Set((await ctx.vault.items()).map(i => Buffer.from(i.dk.B!).toString('base64')));
     expect(dataKeys.size).toBe(2);
   });
 
   test('a batch of existing values needs no data key', async () => {
     const values = emails(50, 'known');
     await tokenize(values);
-    vault.kms.resetCounts();
+    ctx.vault.kms.resetCounts();
     await tokenize(values);
-    expect(vault.kms.calls).toEqual({ GenerateMac: 1, GenerateDataKey: 0, Decrypt: 0 });
+    expect(ctx.vault.kms.calls).toEqual({ GenerateMac: 1, GenerateDataKey: 0, Decrypt: 0 });
   });
 });
 
 describe('DynamoDB throttling', () => {
   test('throttled puts are retried by the SDK and the call succeeds', async () => {
     let throttles = 3;
-    const { client, attempts } = vault.throttledClient(command => command === 'PutItemCommand' && throttles-- > 0);
-    const tokens = await tokenize(['olivia@example.com'], vault.tokenizer({ dynamodb: client }));
+    const { client, attempts } = ctx.vault.throttledClient(command => command === 'PutItemCommand' && throttles-- > 0);
+    const tokens = await tokenize(['olivia@example.com'], ctx.vault.tokenizer({ dynamodb: client }));
     expect(attempts.PutItemCommand).toBe(4);
-    const items = await vault.items();
+    const items = await ctx.vault.items();
     expect(items).toHaveLength(1);
     expect(items[0].token.S).toBe(tokens[0]);
   });
@@ -240,7 +207,7 @@ describe('DynamoDB throttling', () => {
     const values = emails(10, 'throttled');
     const victim = values[6];
     let victimFp: string | undefined;
-    const { client, attempts } = vault.throttledClient((command, input) => {
+    const { client, attempts } = ctx.vault.throttledClient((command, input) => {
       if (command !== 'PutItemCommand') return false;
       const item = input.Item as VaultItem;
       // the victim's fingerprint is the one whose puts keep failing: the first put after the sixth
@@ -248,31 +215,31 @@ describe('DynamoDB throttling', () => {
       return item.fp.S === victimFp;
     });
     secrets.add(victim);
-    const failing = vault.tokenizer({ dynamodb: client });
+    const failing = ctx.vault.tokenizer({ dynamodb: client });
     await expect(failing({ values })).rejects.toThrow(expect.objectContaining({
       name: 'TokenizerFailed',
       message: `DynamoDB PutItem failed with ProvisionedThroughputExceededException after ${DYNAMODB_MAX_ATTEMPTS} attempts; `
         + 'no tokens were returned; the entries this request stored before are complete and a retry reuses them',
     }));
-    const stored = await vault.items();
+    const stored = await ctx.vault.items();
     expect(stored.length).toBeLessThan(values.length);
     expect(stored.every(complete)).toBe(true);
     expect(stored.some(i => i.fp.S === victimFp)).toBe(false);
-    expect(vault.logged('tokenize failed').at(-1)).toMatchObject({ error: 'TokenizerFailed' });
+    expect(ctx.vault.logged('tokenize failed').at(-1)).toMatchObject({ error: 'TokenizerFailed' });
 
     // the caller retries the whole batch: the entries stored before keep their tokens
     const tokens = await tokenize(values);
     const byToken = new Map(stored.map(i => [i.token.S, i.fp.S]));
     expect(tokens.filter(t => byToken.has(t))).toHaveLength(stored.length);
-    const all = await vault.items();
+    const all = await ctx.vault.items();
     expect(all).toHaveLength(values.length);
     expect(all.every(complete)).toBe(true);
   });
 
   test('when every write is throttled the call fails and the vault stays empty', async () => {
-    const { client } = vault.throttledClient(command => command === 'PutItemCommand');
-    await expect(tokenize(emails(5, 'blocked'), vault.tokenizer({ dynamodb: client }))).rejects.toThrow(/^DynamoDB PutItem failed with ProvisionedThroughputExceededException/);
-    expect(await vault.items()).toHaveLength(0);
+    const { client } = ctx.vault.throttledClient(command => command === 'PutItemCommand');
+    await expect(tokenize(emails(5, 'blocked'), ctx.vault.tokenizer({ dynamodb: client }))).rejects.toThrow(/^DynamoDB PutItem failed with ProvisionedThroughputExceededException/);
+    expect(await ctx.vault.items()).toHaveLength(0);
   });
 
   test('unprocessed reads are read again with backoff; reads that never succeed fail before any write', async () => {
@@ -280,7 +247,7 @@ describe('DynamoDB throttling', () => {
     const sleeps: number[] = [];
     const values = emails(3, 'unprocessed');
     // dynalite never leaves keys unprocessed: pretend it did, by answering the first reads with nothing processed
-    const { client } = vault.throttledClient(() => false);
+    const { client } = ctx.vault.throttledClient(() => false);
     client.middlewareStack.add(next => async args => {
       const input = (args as { input: { RequestItems?: Record<string, unknown> } }).input;
       if (input.RequestItems && unprocessed > 0) {
@@ -289,35 +256,35 @@ describe('DynamoDB throttling', () => {
       }
       return next(args);
     }, { step: 'initialize', name: 'testUnprocessed' });
-    const tokenizer = vault.tokenizer({ dynamodb: client, sleep: async ms => { sleeps.push(ms); } });
+    const tokenizer = ctx.vault.tokenizer({ dynamodb: client, sleep: async ms => { sleeps.push(ms); } });
     await tokenize(values, tokenizer);
     expect(sleeps).toHaveLength(2);
-    expect(await vault.items()).toHaveLength(3);
+    expect(await ctx.vault.items()).toHaveLength(3);
 
     unprocessed = Number.MAX_SAFE_INTEGER;
     await expect(tokenize(emails(3, 'never'), tokenizer)).rejects.toThrow(
       `DynamoDB BatchGetItem left 3 keys unprocessed after ${UNPROCESSED_READ_ATTEMPTS} attempts (throttling); nothing was written`);
-    expect(await vault.items()).toHaveLength(3);
+    expect(await ctx.vault.items()).toHaveLength(3);
   });
 });
 
 describe('KMS failures', () => {
   test('a failing GenerateDataKey fails the call before any write', async () => {
-    vault.kms.fail('GenerateDataKey', 'AccessDeniedException');
+    ctx.vault.kms.fail('GenerateDataKey', 'AccessDeniedException');
     await expect(tokenize(['peggy@example.com'])).rejects.toThrow(expect.objectContaining({
       name: 'TokenizerFailed', message: 'KMS GenerateDataKey failed with AccessDeniedException; no values were written',
     }));
-    expect(await vault.items()).toHaveLength(0);
+    expect(await ctx.vault.items()).toHaveLength(0);
   });
 
   test('a failing GenerateMac fails the call and is asked again on the next call', async () => {
-    const tokenizer = vault.tokenizer();
-    vault.kms.fail('GenerateMac', 'KMSInvalidStateException');
+    const tokenizer = ctx.vault.tokenizer();
+    ctx.vault.kms.fail('GenerateMac', 'KMSInvalidStateException');
     await expect(tokenize(['quinn@example.com'], tokenizer)).rejects.toThrow(
       'KMS GenerateMac (the fingerprint secret) failed with KMSInvalidStateException; nothing was read or written');
-    vault.kms.heal();
+    ctx.vault.kms.heal();
     await expect(tokenize(['quinn@example.com'], tokenizer)).resolves.toHaveLength(1);
-    expect(vault.kms.calls.GenerateMac).toBe(2);
+    expect(ctx.vault.kms.calls.GenerateMac).toBe(2);
   });
 });
 
@@ -348,11 +315,11 @@ describe('invalid requests: a clear error, nothing read or written', () => {
       + 'values[3] is a number, expected a string (leave nulls out of the request); values[4] is a number, expected a string (leave nulls out of the request); and 2 more'],
   ])('%s', async (_name, event, message) => {
     secrets.add(big);
-    await expect(vault.tokenizer()(event)).rejects.toThrow(expect.objectContaining({ name: 'InvalidTokenizerRequest', message }));
-    expect(await vault.items()).toHaveLength(0);
-    expect(vault.kms.total).toBe(0);
-    expect(vault.logged('tokenize failed').at(-1)).toMatchObject({ error: 'InvalidTokenizerRequest' });
-    expect(vault.logs.at(-1)?.level).toBe('warn');
+    await expect(ctx.vault.tokenizer()(event)).rejects.toThrow(expect.objectContaining({ name: 'InvalidTokenizerRequest', message }));
+    expect(await ctx.vault.items()).toHaveLength(0);
+    expect(ctx.vault.kms.total).toBe(0);
+    expect(ctx.vault.logged('tokenize failed').at(-1)).toMatchObject({ error: 'InvalidTokenizerRequest' });
+    expect(ctx.vault.logs.at(-1)?.level).toBe('warn');
   });
 
   test('a value of exactly 1,024 bytes is accepted', async () => {
