@@ -28,6 +28,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
   github: false,
   release: false,
 
+  // The stage configuration loader reads YAML at synth time (in TypeScript and Python apps alike).
+  bundledDeps: ['yaml@2.9.1'],
+
+  // The command-line tool: one esbuild bundle (AWS SDK included), so it runs from the npm package
+  // and from the Python package (jsii bin script) without installing anything else.
+  bin: { 'cdk-glue-lake': 'assets/cli/main/cdk-glue-lake.js' },
+
   publishToPypi: {
     distName: 'cdk-glue-lake',
     module: 'cdk_glue_lake',
@@ -63,6 +70,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-dynamodb@3.1162.0',
     '@aws-sdk/client-sfn@3.1162.0',
     '@aws-sdk/client-kms@3.1161.0',
+    // the command-line tool's clients (bundled into assets/cli by esbuild, never a runtime dependency)
+    '@aws-sdk/client-glue@3.1162.0',
+    '@aws-sdk/credential-providers@3.1162.0',
     // the SDK's standard retry with a short backoff, for the handlers' throttling tests
     '@smithy/core@3.41.0',
     '@types/aws-lambda@8.10.164',
@@ -103,6 +113,18 @@ const project = new awscdk.AwsCdkConstructLibrary({
     include: ['examples/**/*.ts', 'integ/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
     exclude: ['integ/node_modules', 'cdk.out'],
   },
+});
+
+// The command-line tool: bundled at build time with its AWS SDK clients, executable, with a shebang.
+project.bundler.addBundle('src/cli/main.ts', {
+  platform: 'node',
+  target: 'node20',
+  outfile: 'cdk-glue-lake.js',
+  executable: true,
+  banner: '#!/usr/bin/env node',
+  minify: true,
+  sourcemap: false,
+  watchTask: false,
 });
 
 // The registry lacks the platform bindings of unrs-resolver 1.13: pin the one that installs.
