@@ -127,6 +127,9 @@ project.bundler.addBundle('src/cli/main.ts', {
   watchTask: false,
 });
 
+// The command-line tool's modules import the SDK clients that esbuild bundles into it.
+project.eslint?.allowDevDeps('src/cli/**');
+
 // The registry lacks the platform bindings of unrs-resolver 1.13: pin the one that installs.
 project.package.addPackageResolutions('unrs-resolver@1.12.2');
 
