@@ -25,5 +25,11 @@ export { PartitionDefinition, PartitionedJobOrchestrator, PartitionedJobOrchestr
 // governance
 export { PiiTokenizer, PiiTokenizerProps, TokenizerJobBindingOptions, TokenNormalization } from './governance/pii-tokenizer';
 
+// delivery
+export { DataLakePipeline, DataLakePipelineProps, ILakeStageFactory } from './delivery/data-lake-pipeline';
+export {
+  JobTag, LakePipelineConfig, LakePipelineConfigFile, LakeStageConfig, PipelineEnvironment, StageIntegrationTest,
+} from './delivery/stage-config';
+
 // library-wide settings
 export { LakeContextKeys } from './private/removal-policy';

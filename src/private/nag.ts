@@ -99,7 +99,8 @@ export function wildcardResourceFinding(scope: IConstruct, arn: string): string 
   return `AwsSolutions-IAM5[Resource::${flattenReference(Stack.of(scope).resolve(arn))}]`;
 }
 
-function flattenReference(node: unknown): string {
+/** The `[finding]` text cdk-nag shows for a resolved CloudFormation value (`<Logical.Arn>/*`, `<AWS::Partition>`). */
+export function flattenReference(node: unknown): string {
   if (node === undefined) return '';
   if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
   const o = node as Record<string, unknown>;

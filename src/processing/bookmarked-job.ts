@@ -1,10 +1,12 @@
-import { Annotations, Duration, Names, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Names, Stack, Tags, Token } from 'aws-cdk-lib';
+import type * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { acknowledgeOwnPolicy, BOOKMARKS_ENABLED, GlueJob, GlueJobProps } from './glue-job';
+import { REPROCESS_STATE_MACHINE_TAG } from './reprocess-tag';
 import { LakeValidationError } from '../private/errors';
 import { acknowledgeNag } from '../private/nag';
 
@@ -48,10 +50,20 @@ export interface BookmarkedJobProps extends GlueJobProps {
  * (a warning says so when raised).
  *
  * The reprocessing state machine, created by default, reprocesses a window of runs with the
- * bookmark paused, or rewinds the bookmark to a run.
+ * bookmark paused, or rewinds the bookmark to a run. The job is then tagged
+ * `cdk-glue-lake:reprocess-state-machine` with the state machine's ARN, so that
+ * `cdk-glue-lake reprocess|rewind --job <name>` finds it from the job's name (a key the `tags`
+ * prop may not set).
  */
 export class BookmarkedJob extends GlueJob {
-  /** The reprocessing state machine (absent with `reprocessing: false`). */
+  /**
+   * The reprocessing state machine (absent with `reprocessing: false`).
+   *
+   * Its name is derived from the construct path (unique in the app), and the Glue job carries the
+   * tag `cdk-glue-lake:reprocess-state-machine` with its ARN: the command-line tool
+   * (`cdk-glue-lake reprocess|rewind --job <name>`) finds the state machine from the job's name
+   * through that tag.
+   */
   public readonly reprocessStateMachine?: sfn.StateMachine;
 
   constructor(scope: Construct, id: string, props: BookmarkedJobProps) {
@@ -62,6 +74,12 @@ export class BookmarkedJob extends GlueJob {
         `maxConcurrentRuns is ${runs}: concurrent runs of a bookmarked job share one bookmark state, so two runs can process the same input or skip some. Keep it at 1 unless the script partitions its input itself.`);
     }
     if (props.reprocessing ?? true) {
+      for (const key of Object.keys(props.tags ?? {})) {
+        if (key === REPROCESS_STATE_MACHINE_TAG) {
+          throw new LakeValidationError(this, CONSTRUCT, 'tags', key,
+            `no '${REPROCESS_STATE_MACHINE_TAG}' key (the library sets it to the reprocessing state machine's ARN)`);
+        }
+      }
       const jobTimeout = props.timeout ?? Duration.minutes(60);
       const timeout = props.reprocessingTimeout ?? (jobTimeout.isUnresolved() ? Duration.hours(2) : Duration.minutes(jobTimeout.toMinutes() + 30));
       if (!timeout.isUnresolved() && (timeout.toSeconds() < 60 || !Number.isInteger(timeout.toSeconds()))) {
@@ -72,7 +90,8 @@ export class BookmarkedJob extends GlueJob {
   }
 
   /**
-   * Grants starting reprocessing executions and following them (describe, history, stop).
+   * Grants starting reprocessing executions and following them (describe, history, stop), and
+   * reading the job's tags (where the command-line tool finds the state machine).
    * Throws when the job was created with `reprocessing: false`.
    */
   public grantReprocess(grantee: iam.IGrantable): iam.Grant {
@@ -81,6 +100,8 @@ export class BookmarkedJob extends GlueJob {
     }
     const grant = this.reprocessStateMachine.grantStartExecution(grantee);
     this.reprocessStateMachine.grantExecution(grantee, 'states:DescribeExecution', 'states:GetExecutionHistory', 'states:StopExecution');
+    // `cdk-glue-lake reprocess|rewind --job <name>` finds the state machine from the job's tag.
+    iam.Grant.addToPrincipal({ grantee, actions: ['glue:GetTags'], resourceArns: [this.jobArn] });
     return grant;
   }
 
@@ -158,7 +179,11 @@ export class BookmarkedJob extends GlueJob {
       retention: this.shared.logRetention.toDays() as logs.RetentionDays,
       removalPolicy: this.shared.removalPolicy,
     });
+    // A physical name known at synthesis, so the job's tag can hold the ARN without referencing
+    // the state machine (whose definition and role already reference the job: a Ref would be a cycle).
+    const stateMachineName = Names.uniqueResourceName(scope, { maxLength: 80, separator: '-' });
     const stateMachine = new sfn.StateMachine(this, 'ReprocessStateMachine', {
+      stateMachineName,
       comment: `Reprocesses a window of runs of the bookmarked Glue job ${this.node.path}, or rewinds its bookmark`,
       definitionBody: sfn.DefinitionBody.fromChainable(mode),
       stateMachineType: sfn.StateMachineType.STANDARD,
@@ -166,6 +191,12 @@ export class BookmarkedJob extends GlueJob {
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
+    // The ARN CloudFormation gives the state machine (arn:<partition>:states:<region>:<account>:stateMachine:<name>).
+    const stateMachineArn = Stack.of(this).formatArn({
+      service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    // Beside the user's tags (the CfnJob's initial tags); on the CfnJob alone, not on the job's other resources.
+    Tags.of(this.job.node.defaultChild as glue.CfnJob).add(REPROCESS_STATE_MACHINE_TAG, stateMachineArn);
 
     const policy = stateMachine.role.node.tryFindChild('DefaultPolicy')!;
     acknowledgeOwnPolicy(policy);

@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
 import { enableServerAccessLogs, LakeLayer } from './lake-layer';
 import { LayerDefinition, LayerKind } from './layer-definition';
-import { secureBucketDefaults } from '../private/buckets';
+import { acknowledgeAccessLogBucket, secureBucketDefaults } from '../private/buckets';
 import { LakeValidationError, requireWholeDays } from '../private/errors';
 import { acknowledgeNag } from '../private/nag';
 import { resolveRemovalPolicy } from '../private/removal-policy';
@@ -182,15 +182,7 @@ export class BronzeSilverGoldLake extends Construct {
       autoDeleteObjects: destroy,
     });
     this.accessLogsBucket = logs;
-    acknowledgeNag(logs,
-      { id: 'AwsSolutions-S1', reason: 'This bucket is the server access log destination of the lake; logging its own access would write logs about logs in a loop.' },
-      { id: 'HIPAA.Security-S3BucketLoggingEnabled', reason: 'This bucket is the server access log destination of the lake; logging its own access would loop.' },
-      { id: 'NIST.800.53.R5-S3BucketLoggingEnabled', reason: 'This bucket is the server access log destination of the lake; logging its own access would loop.' },
-      { id: 'PCI.DSS.321-S3BucketLoggingEnabled', reason: 'This bucket is the server access log destination of the lake; logging its own access would loop.' },
-      { id: 'HIPAA.Security-S3DefaultEncryptionKMS', reason: 'S3 server access logging can only deliver to a bucket encrypted with SSE-S3 (AES-256); SSE-KMS is not supported for the target bucket.' },
-      { id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason: 'S3 server access logging can only deliver to a bucket encrypted with SSE-S3 (AES-256); SSE-KMS is not supported for the target bucket.' },
-      { id: 'PCI.DSS.321-S3DefaultEncryptionKMS', reason: 'S3 server access logging can only deliver to a bucket encrypted with SSE-S3 (AES-256); SSE-KMS is not supported for the target bucket.' },
-    );
+    acknowledgeAccessLogBucket(logs, 'the lake');
 
     this.layers = definitions.map(def => {
       const databaseName = def.databaseName ?? `${this.databasePrefix}_${def.name.replace(/-/g, '_')}`;

@@ -2,7 +2,8 @@ import { Duration, Lazy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import { newStack, script } from './fixtures';
-import { BookmarkedJob, GlueJob, GlueJobProps, SharedJobResources, SharedJobResourcesProps } from '../../src';
+import { BookmarkedJob, BookmarkedJobProps, GlueJob, GlueJobProps, SharedJobResources, SharedJobResourcesProps } from '../../src';
+import { REPROCESS_STATE_MACHINE_TAG } from '../../src/processing/reprocess-tag';
 
 const AT = "GlueJob at 'Stack/Job': invalid prop";
 
@@ -64,6 +65,32 @@ describe('GlueJob rejects invalid props with a message naming the construct, the
     const stack = newStack();
     expect(() => new BookmarkedJob(stack, 'Job', { script: script(), reprocessingTimeout: Duration.seconds(30) })).toThrow(
       "BookmarkedJob at 'Stack/Job': invalid prop 'reprocessingTimeout': received 30 seconds; expected a whole number of seconds, at least 1 minute");
+  });
+});
+
+describe('BookmarkedJob rejects invalid props', () => {
+  const BOOKMARKED_AT = "BookmarkedJob at 'Stack/Job': invalid prop";
+  const RESERVED_TAG = `${BOOKMARKED_AT} 'tags': received "${REPROCESS_STATE_MACHINE_TAG}"; expected no '${REPROCESS_STATE_MACHINE_TAG}' key (the library sets it to the reprocessing state machine's ARN)`;
+
+  test.each<[string, Partial<BookmarkedJobProps>, string]>([
+    ['a reprocessing timeout under a minute', { reprocessingTimeout: Duration.seconds(30) },
+      `${BOOKMARKED_AT} 'reprocessingTimeout': received 30 seconds; expected a whole number of seconds, at least 1 minute`],
+    ['the reserved reprocessing tag key', { tags: { [REPROCESS_STATE_MACHINE_TAG]: 'arn:aws:states:eu-west-1:111111111111:stateMachine:mine' } }, RESERVED_TAG],
+    ['the reserved reprocessing tag key beside other tags', { tags: { team: 'data', [REPROCESS_STATE_MACHINE_TAG]: 'x' } }, RESERVED_TAG],
+  ])('%s', (_case, props, message) => {
+    const stack = newStack();
+    expect(() => new BookmarkedJob(stack, 'Job', { script: script(), ...props })).toThrow(message);
+  });
+
+  test('the reserved tag key is refused with a LakeValidationError', () => {
+    const stack = newStack();
+    expect(() => new BookmarkedJob(stack, 'Job', { script: script(), tags: { [REPROCESS_STATE_MACHINE_TAG]: 'x' } }))
+      .toThrow(expect.objectContaining({ name: 'LakeValidationError' }));
+  });
+
+  test('without reprocessing the library sets no such tag, so the key is the user\'s to set', () => {
+    const stack = newStack();
+    expect(() => new BookmarkedJob(stack, 'Job', { script: script(), reprocessing: false, tags: { [REPROCESS_STATE_MACHINE_TAG]: 'x' } })).not.toThrow();
   });
 });
 

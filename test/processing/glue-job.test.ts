@@ -1,12 +1,14 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, Duration, Stack, Tags } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
 import { lakeStack, newStack, onlyResource, script } from './fixtures';
 import { BookmarkedJob, GlueJob, SharedJobResources } from '../../src';
 import { EVENT_PATTERN_LIMIT } from '../../src/processing/failure-notifications';
+import { REPROCESS_STATE_MACHINE_TAG } from '../../src/processing/reprocess-tag';
 import { expectNoNagFindings, nagV2Errors } from '../helpers/nag';
 
 /** The statements of the job role's policy, by Sid when they have one. */
@@ -486,14 +488,120 @@ describe('BookmarkedJob', () => {
       "BookmarkedJob at 'Stack/Events': invalid prop 'reprocessing': received false; expected true to grant reprocessing (the job has no reprocessing state machine)");
   });
 
-  test('grantReprocess allows starting and following executions of this state machine', () => {
+  test('grantReprocess allows starting and following executions of this state machine, and reading the job\'s tags', () => {
     const stack = newStack();
     const job = new BookmarkedJob(stack, 'Events', { script: script() });
     const operator = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
     job.grantReprocess(operator);
     const policy = policyOfRole(Template.fromStack(stack), 'Operator');
     const actions = policy.Properties.PolicyDocument.Statement.flatMap((s: any) => [].concat(s.Action)).sort();
-    expect(actions).toEqual(['states:DescribeExecution', 'states:GetExecutionHistory', 'states:StartExecution', 'states:StopExecution']);
+    expect(actions).toEqual(['glue:GetTags', 'states:DescribeExecution', 'states:GetExecutionHistory', 'states:StartExecution', 'states:StopExecution']);
+    const getTags = policy.Properties.PolicyDocument.Statement.find((s: any) => s.Action === 'glue:GetTags');
+    expect(JSON.stringify(getTags.Resource)).toContain(':job/');
+  });
+});
+
+describe('BookmarkedJob reprocessing tag (how the CLI finds the state machine from the job name)', () => {
+  /** The synthesized resource of a construct (its default child, followed down to the CloudFormation resource). */
+  function resourceOf(template: Template, construct: Construct): { logicalId: string; resource: any } {
+    let element: Construct = construct;
+    while (!CfnElement.isCfnElement(element)) element = element.node.defaultChild as Construct;
+    const logicalId = Stack.of(construct).getLogicalId(element);
+    return { logicalId, resource: template.toJSON().Resources[logicalId] };
+  }
+
+  /** The ARN CloudFormation gives a state machine of this name in the fixture's account and region (partition aws). */
+  function stateMachineArn(name: string): string {
+    return `arn:aws:states:eu-west-1:111111111111:stateMachine:${name}`;
+  }
+
+  test('the job is tagged with exactly the ARN of its state machine, named after the construct path', () => {
+    const stack = newStack();
+    new BookmarkedJob(stack, 'Events', { script: script() });
+    const template = Template.fromStack(stack);
+    const sm = onlyResource(template, 'AWS::StepFunctions::StateMachine').props;
+    expect(sm.StateMachineName).toMatch(/^Stack-Events-Reprocessing-[0-9A-F]{8}$/);
+    expect(jobProps(template).Tags).toEqual({
+      [REPROCESS_STATE_MACHINE_TAG]: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:states:eu-west-1:111111111111:stateMachine:${sm.StateMachineName}`]] },
+    });
+  });
+
+  test('in an environment-agnostic stack the ARN is built from the partition, region and account pseudo parameters', () => {
+    const stack = new Stack(new App(), 'Stack');
+    new BookmarkedJob(stack, 'Events', { script: script() });
+    const template = Template.fromStack(stack);
+    const name = onlyResource(template, 'AWS::StepFunctions::StateMachine').props.StateMachineName;
+    expect(jobProps(template).Tags[REPROCESS_STATE_MACHINE_TAG]).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:stateMachine:${name}`]],
+    });
+  });
+
+  test('the state machine name is a valid Step Functions name, within 80 characters for a deep construct path', () => {
+    const stack = newStack();
+    const deep = new Construct(new Construct(stack, 'A'.repeat(60)), 'B'.repeat(60));
+    new BookmarkedJob(deep, 'Events', { script: script() });
+    const template = Template.fromStack(stack);
+    const name = onlyResource(template, 'AWS::StepFunctions::StateMachine').props.StateMachineName;
+    expect(name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+    expect(name).toMatch(/-Reprocessing-[0-9A-F]{8}$/);
+    expect(render(jobProps(template).Tags[REPROCESS_STATE_MACHINE_TAG])).toBe(stateMachineArn(name));
+  });
+
+  test('the job\'s own tags are kept beside the reprocessing tag', () => {
+    const stack = newStack();
+    new BookmarkedJob(stack, 'Events', { script: script(), tags: { 'team': 'data', 'cost-center': '42' } });
+    const template = Template.fromStack(stack);
+    const name = onlyResource(template, 'AWS::StepFunctions::StateMachine').props.StateMachineName;
+    const tags = jobProps(template).Tags;
+    expect(Object.keys(tags).sort()).toEqual(['cost-center', REPROCESS_STATE_MACHINE_TAG, 'team'].sort());
+    expect(tags).toMatchObject({ 'team': 'data', 'cost-center': '42' });
+    expect(render(tags[REPROCESS_STATE_MACHINE_TAG])).toBe(stateMachineArn(name));
+  });
+
+  test('a stack-wide tag of the same key does not replace the ARN on the job', () => {
+    const stack = newStack();
+    new BookmarkedJob(stack, 'Events', { script: script() });
+    Tags.of(stack).add(REPROCESS_STATE_MACHINE_TAG, 'something-else');
+    Tags.of(stack).add('owner', 'lake-team');
+    const template = Template.fromStack(stack);
+    const name = onlyResource(template, 'AWS::StepFunctions::StateMachine').props.StateMachineName;
+    const tags = jobProps(template).Tags;
+    expect(Object.keys(tags).sort()).toEqual([REPROCESS_STATE_MACHINE_TAG, 'owner'].sort());
+    expect(render(tags[REPROCESS_STATE_MACHINE_TAG])).toBe(stateMachineArn(name));
+  });
+
+  test('reprocessing: false puts no reprocessing tag on the job and keeps its own tags', () => {
+    const stack = newStack();
+    new BookmarkedJob(stack, 'Events', { script: script(), reprocessing: false, tags: { team: 'data' } });
+    expect(jobProps(Template.fromStack(stack)).Tags).toEqual({ team: 'data' });
+  });
+
+  test('two BookmarkedJobs in one stack get different state machine names, each job tagged with its own', () => {
+    const stack = newStack();
+    const events_ = new BookmarkedJob(stack, 'Events', { script: script() });
+    const clicks = new BookmarkedJob(stack, 'Clicks', { script: script() });
+    const template = Template.fromStack(stack);
+    const names = [events_, clicks].map(job => {
+      const name = resourceOf(template, job.reprocessStateMachine!).resource.Properties.StateMachineName;
+      expect(render(resourceOf(template, job).resource.Properties.Tags[REPROCESS_STATE_MACHINE_TAG])).toBe(stateMachineArn(name));
+      return name;
+    });
+    expect(new Set(names).size).toBe(2);
+  });
+
+  test('no cycle: the stack synthesizes and the job depends on nothing of the state machine, which references the job', () => {
+    const stack = newStack();
+    const job = new BookmarkedJob(stack, 'Events', { script: script(), tags: { team: 'data' } });
+    const template = Template.fromStack(stack);
+    const smIds = [job.reprocessStateMachine!, job.reprocessStateMachine!.role].map(c => resourceOf(template, c).logicalId);
+    const { logicalId: jobId, resource } = resourceOf(template, job);
+    expect(resource.DependsOn ?? []).toEqual([]);
+    // The tag refers to pseudo parameters only, never to a resource.
+    const refs = JSON.stringify(resource.Properties.Tags).match(/"(Ref|Fn::GetAtt)":\[?"[^"]+"/g) ?? [];
+    expect(refs).toEqual(['"Ref":"AWS::Partition"']);
+    // The other direction exists: the state machine's definition and role policy name the job.
+    expect(JSON.stringify(template.toJSON().Resources[smIds[0]].Properties)).toContain(jobId);
+    expect(JSON.stringify(policyOfRole(template, smIds[1]).Properties)).toContain(jobId);
   });
 });
 
