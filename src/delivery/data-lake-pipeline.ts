@@ -251,7 +251,7 @@ export class DataLakePipeline extends Construct {
       props.stageFactory.createStacks(stage, config);
       const stacks = stage.node.findAll().filter(c => Stack.isStack(c) && Stage.of(c) === stage);
       if (stacks.length === 0) {
-        throw new LakeValidationError(this, CONSTRUCT, 'stageFactory', props.stageFactory,
+        throw new LakeValidationError(this, CONSTRUCT, 'stageFactory', new Described(`a factory that added no stack to stage '${config.name}'`),
           `a factory whose createStacks adds at least one stack to the stage (it added none to stages[${index}] '${config.name}')`);
       }
       const pre: pipelines.Step[] = config.requireApproval
@@ -338,7 +338,7 @@ export class DataLakePipeline extends Construct {
       + 'repository credentials; the repository connection is the pipeline\'s source action.';
     for (const policy of this.node.findAll().filter((c): c is iam.Policy => c instanceof iam.Policy && Stack.of(c) === stack)) {
       const acks: NagAcknowledgement[] = [];
-      const document = stack.resolve(policy.document.toJSON()) as { Statement?: Array<{ Action?: string | string[]; Resource?: unknown; Condition?: unknown }> } | undefined;
+      const document = stack.resolve(policy.document.toJSON()) as PolicyJson | undefined;
       for (const statement of document?.Statement ?? []) {
         const actions = ([] as string[]).concat(statement.Action ?? []);
         for (const action of actions.filter(a => grantActions.includes(a))) {
@@ -360,6 +360,11 @@ export class DataLakePipeline extends Construct {
       acknowledgeNag(project, ...inPacks('CodeBuildProjectSourceRepoUrl', repoUrl, HIPAA, PCI));
     }
   }
+}
+
+/** A resolved IAM policy document, as far as the acknowledgements read it. */
+interface PolicyJson {
+  readonly Statement?: Array<{ readonly Action?: string | string[]; readonly Resource?: unknown; readonly Condition?: unknown }>;
 }
 
 /** Why a wildcard resource of a generated policy is acceptable, or undefined when it is not one of the known shapes. */
@@ -432,7 +437,8 @@ class PipelineValidator {
 
   public stageFactory(factory: unknown): void {
     if (factory === null || typeof factory !== 'object' || typeof (factory as ILakeStageFactory).createStacks !== 'function') {
-      throw new LakeValidationError(this.scope, CONSTRUCT, 'stageFactory', factory, 'an ILakeStageFactory (an object with a createStacks(stage, config) method)');
+      const received = factory !== null && typeof factory === 'object' ? new Described('an object without a createStacks method') : factory;
+      throw new LakeValidationError(this.scope, CONSTRUCT, 'stageFactory', received, 'an ILakeStageFactory (an object with a createStacks(stage, config) method)');
     }
   }
 

@@ -65,14 +65,14 @@ export class IntegrationTestAccess extends Stack {
       }));
     }
     // A managed policy of its own (not inline): reviewers find it by name in the stage's account.
-    new iam.ManagedPolicy(this, 'Policy', {
+    const policy = new iam.ManagedPolicy(this, 'Policy', {
       description: 'Integration test of the lake delivery pipeline: list, start and read runs of the stage\'s selected Glue jobs',
       statements,
       roles: [this.role],
     });
 
     if (props.test.tag) {
-      acknowledgeNag(this,
+      acknowledgeNag(policy,
         {
           id: 'AwsSolutions-IAM5[Resource::*]',
           reason: 'glue:ListJobs has no resource-level permission (it returns job names only); running and reading is limited to the tagged jobs.',

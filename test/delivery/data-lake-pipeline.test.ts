@@ -1,0 +1,312 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Duration, Stack, Stage } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as pipelines from 'aws-cdk-lib/pipelines';
+import { DEV, PIPELINE_ENV, PROD, SalesLakeFactory, synthesizePipeline } from './fixtures';
+import { DataLakePipeline, LakeStageConfig } from '../../src';
+import { expectNoNagFindings } from '../helpers/nag';
+
+/** The CodePipeline stages as `Name: Action(runOrder), ...` lines. */
+function stageLayout(template: Template): string[] {
+  const pipeline = Object.values(template.findResources('AWS::CodePipeline::Pipeline'))[0] as any;
+  return pipeline.Properties.Stages.map((s: any) => `${s.Name}: ${s.Actions.map((a: any) => `${a.Name}(${a.RunOrder})`).join(', ')}`);
+}
+
+/** A CodeBuild project's build spec, parsed (a Fn::Join with the partition is rendered with `<partition>`). */
+function buildSpecOf(template: Template, logicalIdPrefix: string): any {
+  const [id, project] = Object.entries(template.findResources('AWS::CodeBuild::Project')).find(([logicalId]) => logicalId.startsWith(logicalIdPrefix))!;
+  const spec = project.Properties.Source.BuildSpec;
+  const text = typeof spec === 'string' ? spec : spec['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : '<partition>')).join('');
+  return { id, project: project.Properties, spec: JSON.parse(text) };
+}
+
+/** The stack of a stage with the given construct id. */
+function stageStack(stage: Stage, id: string): Stack {
+  const stack = stage.node.findAll().find(c => Stack.isStack(c) && c.node.id === id);
+  if (!stack) throw new Error(`no stack '${id}' in stage ${stage.stageName}`);
+  return stack as Stack;
+}
+
+describe('DataLakePipeline stages', () => {
+  test('Source, Build, UpdatePipeline, Assets, then one deploy stage per configured stage in order; approval first in the stages that ask', () => {
+    const { template } = synthesizePipeline();
+    expect(stageLayout(template).map(line => line.split(':')[0])).toEqual(['Source', 'Build', 'UpdatePipeline', 'Assets', 'Dev', 'Prod']);
+    const [dev, prod] = stageLayout(template).slice(4);
+    expect(dev).not.toContain('Approve');
+    expect(prod).toBe('Prod: Approve(1), SalesLake.Prepare(2), SalesLake.Deploy(3)');
+    // The integration test runs after every stack of the stage is deployed.
+    expect(dev).toBe('Dev: LakeIntegrationTestAccess.Prepare(1), SalesLake.Prepare(1), LakeIntegrationTestAccess.Deploy(2), SalesLake.Deploy(2), IntegrationTest(3)');
+  });
+
+  test('any number of stages, no hard-coded names: three stages, approvals where asked', () => {
+    const qa: LakeStageConfig = { name: 'Qa', account: '333333333333', region: 'us-east-1', requireApproval: true, values: { ordersInput: 'orders/' } };
+    const { template, factory } = synthesizePipeline({ stages: [DEV, qa, PROD] });
+    expect(stageLayout(template).slice(4)).toEqual([
+      expect.stringMatching(/^Dev: (?!.*Approve)/),
+      'Qa: Approve(1), SalesLake.Prepare(2), SalesLake.Deploy(3)',
+      'Prod: Approve(1), SalesLake.Prepare(2), SalesLake.Deploy(3)',
+    ]);
+    expect(factory.calls).toEqual(['Dev', 'Qa', 'Prod']);
+  });
+
+  test('the factory builds each stage in the stage\'s account and region, with the stage\'s values', () => {
+    const { pipeline } = synthesizePipeline();
+    expect(pipeline.stages.map(s => [s.stageName, s.account, s.region])).toEqual([
+      ['Dev', '111111111111', 'eu-west-1'],
+      ['Prod', '222222222222', 'eu-west-1'],
+    ]);
+    const lake = stageStack(pipeline.stages[0], 'SalesLake');
+    expect(lake.stackName).toBe('Dev-SalesLake');
+    const job = Object.values(Template.fromStack(lake).findResources('AWS::Glue::Job'))[0] as any;
+    expect(job.Properties.Tags).toEqual({ 'lake-integ': 'dev' });
+    expect(JSON.stringify(job.Properties.DefaultArguments)).toContain('/orders/');
+  });
+
+  test('the approval names the stage, account and region', () => {
+    const { template } = synthesizePipeline();
+    const pipeline = Object.values(template.findResources('AWS::CodePipeline::Pipeline'))[0] as any;
+    const approve = pipeline.Properties.Stages.find((s: any) => s.Name === 'Prod').Actions[0];
+    expect(approve.ActionTypeId).toEqual({ Category: 'Approval', Owner: 'AWS', Provider: 'Manual', Version: '1' });
+    expect(approve.Configuration.CustomData).toBe('Deploy the lake to stage Prod (account 222222222222, eu-west-1)?');
+  });
+});
+
+describe('DataLakePipeline build', () => {
+  test('Node defaults: npm ci, npm test, npx cdk synth into cdk.out; not privileged (no Docker)', () => {
+    const { template } = synthesizePipeline();
+    const { spec, project } = buildSpecOf(template, 'LakePipelineBuildSynth');
+    expect(spec.phases).toEqual({ install: { commands: ['npm ci'] }, build: { commands: ['npm test', 'npx cdk synth'] } });
+    expect(spec.artifacts['base-directory']).toBe('cdk.out');
+    expect(project.Environment).toMatchObject({ Image: 'aws/codebuild/standard:7.0', ComputeType: 'BUILD_GENERAL1_SMALL', PrivilegedMode: false });
+    const privileged = Object.values(template.findResources('AWS::CodeBuild::Project')).map((p: any) => p.Properties.Environment.PrivilegedMode);
+    expect(privileged.every(p => p === false)).toBe(true);
+  });
+
+  test('commands of a Python app, and Docker when asked (Build and UpdatePipeline only)', () => {
+    const { template } = synthesizePipeline({
+      installCommands: ['npm install -g aws-cdk@2', 'pip install -r requirements.txt'],
+      testCommands: ['pytest'],
+      synthCommands: ['cdk synth'],
+      synthOutputDirectory: 'infra/cdk.out',
+      dockerEnabled: true,
+    });
+    const { spec, project } = buildSpecOf(template, 'LakePipelineBuildSynth');
+    expect(spec.phases.install.commands).toEqual(['npm install -g aws-cdk@2', 'pip install -r requirements.txt']);
+    expect(spec.phases.build.commands).toEqual(['pytest', 'cdk synth']);
+    expect(spec.artifacts['base-directory']).toBe('infra/cdk.out');
+    expect(project.Environment.PrivilegedMode).toBe(true);
+    expect(buildSpecOf(template, 'LakePipelineDeliveryUpdatePipeline').project.Environment.PrivilegedMode).toBe(true);
+    expect(buildSpecOf(template, 'LakePipelineDevIntegrationTest').project.Environment.PrivilegedMode).toBe(false);
+  });
+
+  test('an empty testCommands list runs no tests', () => {
+    const { template } = synthesizePipeline({ testCommands: [] });
+    expect(buildSpecOf(template, 'LakePipelineBuildSynth').spec.phases.build.commands).toEqual(['npx cdk synth']);
+  });
+});
+
+describe('DataLakePipeline artifacts', () => {
+  test('a customer managed key with rotation, usable by the stage accounts\' deploy roles only', () => {
+    const { template } = synthesizePipeline();
+    const keys = Object.values(template.findResources('AWS::KMS::Key')) as any[];
+    expect(keys).toHaveLength(1);
+    expect(keys[0].Properties.EnableKeyRotation).toBe(true);
+    expect(keys[0].DeletionPolicy).toBe('Retain');
+    const crossAccount = keys[0].Properties.KeyPolicy.Statement
+      .filter((s: any) => !JSON.stringify(s.Principal).includes(':iam::000000000000:root'))
+      .map((s: any) => [JSON.stringify(s.Principal).match(/iam::(\d{12}):role\/([^"]+)/)!.slice(1).join(':'), s.Action]);
+    expect(crossAccount).toEqual([
+      ['111111111111:cdk-hnb659fds-deploy-role-111111111111-eu-west-1', ['kms:Decrypt', 'kms:DescribeKey']],
+      ['222222222222:cdk-hnb659fds-deploy-role-222222222222-eu-west-1', ['kms:Decrypt', 'kms:DescribeKey']],
+    ]);
+    // Every CodeBuild project encrypts its output with the same key.
+    const projectKeys = Object.values(template.findResources('AWS::CodeBuild::Project')).map((p: any) => p.Properties.EncryptionKey['Fn::GetAtt'][0]);
+    expect(new Set(projectKeys)).toEqual(new Set([Object.keys(template.findResources('AWS::KMS::Key'))[0]]));
+  });
+
+  test('the artifact bucket: KMS with the key, TLS only, public access blocked, access logs, expiring artifacts', () => {
+    const { template, pipeline, stack } = synthesizePipeline();
+    const bucketId = stack.getLogicalId(pipeline.artifactBucket.node.defaultChild as s3.CfnBucket);
+    const keyId = stack.getLogicalId(pipeline.artifactKey.node.defaultChild as any);
+    const logsId = Object.keys(template.findResources('AWS::S3::Bucket')).find(id => id.startsWith('LakePipelineAccessLogs'))!;
+    const bucket = template.toJSON().Resources[bucketId];
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([{
+      BucketKeyEnabled: true,
+      ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] } },
+    }]);
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true,
+    });
+    expect(bucket.Properties.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: logsId }, LogFilePrefix: 'artifacts/' });
+    expect(bucket.Properties.LifecycleConfiguration.Rules[0]).toMatchObject({ ExpirationInDays: 90, Status: 'Enabled' });
+    const policy = Object.values(template.findResources('AWS::S3::BucketPolicy')).find((p: any) => p.Properties.Bucket.Ref === bucketId) as any;
+    const denies = policy.Properties.PolicyDocument.Statement.filter((s: any) => s.Effect === 'Deny').map((s: any) => s.Condition);
+    expect(denies).toEqual(expect.arrayContaining([
+      { Bool: { 'aws:SecureTransport': 'false' } },
+      { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+    ]));
+    const logs = template.toJSON().Resources[logsId];
+    expect(logs.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+    expect(logs.Properties.LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(90);
+  });
+
+  test('the pipeline is CodePipeline V2 using the artifact bucket', () => {
+    const { template, pipeline, stack } = synthesizePipeline({ pipelineName: 'sales-lake-delivery' });
+    const cp = Object.values(template.findResources('AWS::CodePipeline::Pipeline'))[0] as any;
+    expect(cp.Properties.PipelineType).toBe('V2');
+    expect(cp.Properties.Name).toBe('sales-lake-delivery');
+    expect(cp.Properties.ArtifactStore.Location).toEqual({ Ref: stack.getLogicalId(pipeline.artifactBucket.node.defaultChild as s3.CfnBucket) });
+    expect(cp.Properties.ArtifactStore.EncryptionKey.Type).toBe('KMS');
+  });
+});
+
+describe('DataLakePipeline integration test', () => {
+  test('the step runs the library\'s CLI against the stage\'s tagged jobs, as the stage\'s test role', () => {
+    const { template } = synthesizePipeline();
+    const { spec, project } = buildSpecOf(template, 'LakePipelineDevIntegrationTest');
+    expect(spec.phases.install).toEqual({ 'runtime-versions': { nodejs: '20' } });
+    const version = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
+    expect(spec.phases.build.commands).toEqual([
+      `npx --yes cdk-glue-lake@${version} run-jobs --region eu-west-1 --role-arn 'arn:<partition>:iam::111111111111:role/lake-it-Dev-5c750b30' `
+      + '--tag lake-integ=dev --timeout 1h',
+    ]);
+    // The CLI's own timeout (1 h) comes first; the build's leaves time to install it and report.
+    expect(project.TimeoutInMinutes).toBe(75);
+    expect(project.Environment.PrivilegedMode).toBe(false);
+  });
+
+  test('jobs by name, max duration, timeout and a pinned CLI package are passed as flags (quoted when needed)', () => {
+    const dev: LakeStageConfig = {
+      ...DEV,
+      integrationTest: { jobNames: ['orders to silver', 'events-to-silver'], maxDuration: Duration.minutes(10), timeout: Duration.minutes(90) },
+    };
+    const { template } = synthesizePipeline({ stages: [dev], cliPackage: '@acme/cdk-glue-lake@1.4.2' });
+    const { spec, project } = buildSpecOf(template, 'LakePipelineDevIntegrationTest');
+    expect(spec.phases.build.commands).toEqual([
+      'npx --yes @acme/cdk-glue-lake@1.4.2 run-jobs --region eu-west-1 --role-arn \'arn:<partition>:iam::111111111111:role/lake-it-Dev-5c750b30\' '
+      + '--job \'orders to silver\' --job events-to-silver --max-duration 10m --timeout 1h30m',
+    ]);
+    expect(project.TimeoutInMinutes).toBe(105);
+  });
+
+  test('the step role may only assume the stage\'s test role', () => {
+    const { template } = synthesizePipeline();
+    const roles = template.findResources('AWS::IAM::Role', { Properties: { RoleName: 'lake-it-step-Dev-5c750b30' } });
+    const [roleId, role] = Object.entries(roles)[0] as [string, any];
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' } },
+    ]);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    const assume = statements.filter((s: any) => ([] as string[]).concat(s.Action).includes('sts:AssumeRole'));
+    expect(assume).toEqual([{
+      Sid: 'AssumeTheStageIntegrationTestRole',
+      Action: 'sts:AssumeRole',
+      Effect: 'Allow',
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/lake-it-Dev-5c750b30']] },
+    }]);
+    // Nothing else outside CodeBuild's logs and reports and the pipeline's artifacts.
+    const others = statements.flatMap((s: any) => ([] as string[]).concat(s.Action)).filter(a => !/^(logs|codebuild|s3|kms|sts):/.test(a));
+    expect(others).toEqual([]);
+  });
+
+  test('the test role lives in the stage account, trusts only the step role, and may only list, start and read the tagged jobs', () => {
+    const { pipeline } = synthesizePipeline();
+    const access = stageStack(pipeline.stages[0], 'IntegrationTestAccess');
+    expect([access.account, access.region, access.stackName]).toEqual(['111111111111', 'eu-west-1', 'Dev-LakeIntegrationTestAccess']);
+    const template = Template.fromStack(access);
+    const role = Object.values(template.findResources('AWS::IAM::Role'))[0] as any;
+    expect(role.Properties.RoleName).toBe('lake-it-Dev-5c750b30');
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{
+      Action: 'sts:AssumeRole',
+      Effect: 'Allow',
+      Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::000000000000:root']] } },
+      Condition: { ArnEquals: { 'aws:PrincipalArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::000000000000:role/lake-it-step-Dev-5c750b30']] } } },
+    }]);
+    expect(role.Properties.Policies).toBeUndefined();
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    const policy = Object.values(template.findResources('AWS::IAM::ManagedPolicy'))[0] as any;
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([
+      { Sid: 'ListJobsByTag', Action: 'glue:ListJobs', Effect: 'Allow', Resource: '*' },
+      {
+        Sid: 'RunTaggedJobs',
+        Action: ['glue:GetJob', 'glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns'],
+        Effect: 'Allow',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':glue:eu-west-1:111111111111:job/*']] },
+        Condition: { StringEquals: { 'aws:ResourceTag/lake-integ': 'dev' } },
+      },
+    ]);
+  });
+
+  test('jobs selected by name: the role may run exactly those jobs and cannot list', () => {
+    const dev: LakeStageConfig = { ...DEV, integrationTest: { jobNames: ['orders-to-silver', 'events-to-silver'] } };
+    const { pipeline } = synthesizePipeline({ stages: [dev] });
+    const template = Template.fromStack(stageStack(pipeline.stages[0], 'IntegrationTestAccess'));
+    const policy = Object.values(template.findResources('AWS::IAM::ManagedPolicy'))[0] as any;
+    const jobArn = (name: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:glue:eu-west-1:111111111111:job/${name}`]] });
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([{
+      Sid: 'RunNamedJobs',
+      Action: ['glue:GetJob', 'glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns'],
+      Effect: 'Allow',
+      Resource: [jobArn('orders-to-silver'), jobArn('events-to-silver')],
+    }]);
+  });
+
+  test('a stage without an integration test gets no test role and no step', () => {
+    const { pipeline, template } = synthesizePipeline();
+    expect(pipeline.stages[1].node.findAll().filter(c => Stack.isStack(c)).map(s => s.node.id)).toEqual(['SalesLake']);
+    expect(Object.keys(template.findResources('AWS::CodeBuild::Project')).filter(id => id.includes('ProdIntegrationTest'))).toEqual([]);
+  });
+
+  test('test role names are unique per pipeline and stage, and fit IAM\'s 64 characters', () => {
+    const a = synthesizePipeline().template;
+    const names = Object.values(a.findResources('AWS::IAM::Role')).map((r: any) => r.Properties.RoleName).filter(Boolean);
+    expect(names).toEqual(['lake-it-step-Dev-5c750b30']);
+    const longName: LakeStageConfig = { ...DEV, name: 'A'.repeat(32) };
+    const b = synthesizePipeline({ stages: [longName] }).template;
+    const longRole = Object.values(b.findResources('AWS::IAM::Role')).map((r: any) => r.Properties.RoleName).find(Boolean);
+    expect(longRole.length).toBeLessThanOrEqual(64);
+    expect(longRole).toMatch(/^lake-it-step-A{32}-[0-9a-f]{8}$/);
+  });
+});
+
+describe('DataLakePipeline security checks', () => {
+  test('cdk-nag: zero unacknowledged findings on the pipeline and on every stage stack', () => {
+    const { pipeline } = synthesizePipeline();
+    expectNoNagFindings(pipeline);
+    for (const stage of pipeline.stages) {
+      for (const stack of stage.node.findAll().filter(c => Stack.isStack(c))) expectNoNagFindings(stack);
+    }
+  });
+
+  test('cdk-nag: the role of jobs selected by name has no finding to acknowledge', () => {
+    const dev: LakeStageConfig = { ...DEV, integrationTest: { jobNames: ['orders-to-silver'] } };
+    const { pipeline } = synthesizePipeline({ stages: [dev] });
+    const access = stageStack(pipeline.stages[0], 'IntegrationTestAccess');
+    expectNoNagFindings(access);
+    expect(JSON.stringify(Template.fromStack(access).toJSON())).not.toContain('rules_to_suppress');
+  });
+});
+
+describe('DataLakePipeline with a stage factory object (as a Python app passes one)', () => {
+  test('a plain object with createStacks works like a class', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Delivery', { env: PIPELINE_ENV });
+    const built: string[] = [];
+    const pipeline = new DataLakePipeline(stack, 'LakePipeline', {
+      source: pipelines.CodePipelineSource.s3(new s3.Bucket(stack, 'Source'), 'app.zip'),
+      stages: [PROD],
+      stageFactory: {
+        createStacks: (stage, config) => {
+          built.push(`${stage.stageName}:${config.values?.ordersInput}`);
+          new SalesLakeFactory().createStacks(stage, config);
+        },
+      },
+    });
+    expect(built).toEqual(['Prod:orders/']);
+    expect(pipeline.stages).toHaveLength(1);
+  });
+});
