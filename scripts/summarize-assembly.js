@@ -5,15 +5,24 @@ const fs = require('fs');
 const path = require('path');
 
 const dir = path.resolve(process.argv[2] ?? 'cdk.out');
-const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
-const stacks = Object.entries(manifest.artifacts ?? {}).filter(([, a]) => a.type === 'aws:cloudformation:stack');
+/** The stacks of an assembly and of its nested assemblies (the stages of a pipeline), as [display id, directory, artifact]. */
+function stacksOf(assemblyDir, prefix) {
+  const manifest = JSON.parse(fs.readFileSync(path.join(assemblyDir, 'manifest.json'), 'utf8'));
+  return Object.entries(manifest.artifacts ?? {}).flatMap(([id, a]) => {
+    if (a.type === 'aws:cloudformation:stack') return [[`${prefix}${a.displayName ?? id}`, assemblyDir, a]];
+    if (a.type === 'cdk:cloud-assembly') return stacksOf(path.join(assemblyDir, a.properties.directoryName), '  ');
+    return [];
+  });
+}
+// Top-level stacks first, then the stacks of the pipeline stages (indented).
+const stacks = stacksOf(dir, '').sort((a, b) => Number(a[0].startsWith(' ')) - Number(b[0].startsWith(' ')));
 if (stacks.length === 0) {
   console.error(`summary: no stack in ${dir}`);
   process.exit(1);
 }
-console.log(`\nSynthesized ${stacks.length} stack(s) into ${path.relative(process.cwd(), dir) || '.'}/`);
-for (const [id, artifact] of stacks) {
-  const template = JSON.parse(fs.readFileSync(path.join(dir, artifact.properties.templateFile), 'utf8'));
+console.log(`\nSynthesized ${stacks.length} stack(s) (pipeline stages indented) into ${path.relative(process.cwd(), dir) || '.'}/`);
+for (const [id, assemblyDir, artifact] of stacks) {
+  const template = JSON.parse(fs.readFileSync(path.join(assemblyDir, artifact.properties.templateFile), 'utf8'));
   const resources = Object.values(template.Resources ?? {});
   const byType = {};
   for (const r of resources) byType[r.Type] = (byType[r.Type] ?? 0) + 1;

@@ -2,6 +2,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
 import { LakeStack } from './lake-stack';
+import { LakePipelineStack, STAGES } from './pipeline-stack';
 
 const app = new App();
 
@@ -17,6 +18,12 @@ Validations.of(app).addPlugins(
 new LakeStack(app, 'SalesLake', {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION ?? 'eu-west-1' },
   description: 'cdk-glue-lake example: a bronze/silver/gold data lake on AWS Glue',
+});
+
+// The same lake, promoted from dev to prod by a delivery pipeline in the tooling account.
+new LakePipelineStack(app, 'SalesLakeDelivery', {
+  env: STAGES.pipeline,
+  description: 'cdk-glue-lake example: the delivery pipeline of the sales lake (dev, then prod after approval)',
 });
 
 app.synth();

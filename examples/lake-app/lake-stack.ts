@@ -19,6 +19,11 @@ import { Construct } from 'constructs';
  * a per-provider job run once per provider, each on its own frequency, by an orchestrator, and the
  * customers published to gold with their emails replaced by tokens from a shared tokenizer.
  */
+export interface LakeStackProps extends StackProps {
+  /** The environment name the jobs get as `--env` (e.g. `dev`, `prod`). Default: `dev`. */
+  readonly environment?: string;
+}
+
 export class LakeStack extends Stack {
   public readonly lake: BronzeSilverGoldLake;
   public readonly ordersJob: GlueJob;
@@ -30,8 +35,9 @@ export class LakeStack extends Stack {
   public readonly emailTokenizer: PiiTokenizer;
   public readonly customersToGoldJob: GlueJob;
 
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  constructor(scope: Construct, id: string, props: LakeStackProps = {}) {
     super(scope, id, props);
+    const environment = props.environment ?? 'dev';
 
     this.lake = new BronzeSilverGoldLake(this, 'Lake', {
       databasePrefix: 'sales',
@@ -62,7 +68,7 @@ export class LakeStack extends Stack {
     this.ordersJob = new GlueJob(this, 'OrdersToSilver', {
       script: glue.Code.fromAsset(path.join(jobs, 'orders_to_silver.py')),
       description: 'Cleans and deduplicates raw orders into silver, one partition per order date',
-      environment: 'dev',
+      environment,
       shared,
       schedule: events.Schedule.cron({ minute: '0', hour: '2' }),
       failureTopic: alerts,
@@ -74,7 +80,7 @@ export class LakeStack extends Stack {
     this.eventsJob = new BookmarkedJob(this, 'EventsToSilver', {
       script: glue.Code.fromAsset(path.join(jobs, 'events_to_silver_bookmarked.py')),
       description: 'Loads new click events into silver incrementally (job bookmarks)',
-      environment: 'dev',
+      environment,
       shared,
       failureTopic: alerts,
     });
@@ -108,7 +114,7 @@ export class LakeStack extends Stack {
     this.customersJob = new GlueJob(this, 'CustomersSnapshot', {
       script: glue.Code.fromAsset(path.join(jobs, 'customers_snapshot.py')),
       description: 'Loads the monthly customers snapshot in silver from the customer change events in bronze',
-      environment: 'dev',
+      environment,
       shared,
       maxRetries: 1,
       schedule: events.Schedule.cron({ minute: '30', hour: '2' }),
@@ -124,7 +130,7 @@ export class LakeStack extends Stack {
     this.providersJob = new GlueJob(this, 'ProviderEventsToSilver', {
       script: glue.Code.fromAsset(path.join(jobs, 'provider_events_to_silver.py')),
       description: 'Converts one provider\'s raw events into silver Parquet (run per provider by ProviderRuns)',
-      environment: 'dev',
+      environment,
       shared,
       maxWorkers: 4,
       timeout: Duration.minutes(30),
@@ -153,7 +159,7 @@ export class LakeStack extends Stack {
     this.customersToGoldJob = new GlueJob(this, 'CustomersToGold', {
       script: glue.Code.fromAsset(path.join(jobs, 'customers_to_gold_tokenized.py')),
       description: 'Publishes the newest customers snapshot to gold with tokenized emails',
-      environment: 'dev',
+      environment,
       shared,
       maxWorkers: 4,
       timeout: Duration.minutes(30),

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Duration, Token } from 'aws-cdk-lib';
 import { parse as parseYaml } from 'yaml';
 import { DURATION_TEXT_EXPECTED, parseDurationText } from '../private/duration-text';
-import { describeValue } from '../private/errors';
+import { Described, describeValue } from '../private/errors';
 
 /**
  * A tag that selects Glue jobs (`key=value` on the job).
@@ -204,7 +204,7 @@ function integrationTestProblems(test: StageIntegrationTest, at: string): Config
   const hasNames = test.jobNames !== undefined;
   const hasTag = test.tag !== undefined;
   if (hasNames === hasTag) {
-    fail(at, hasNames ? 'both jobNames and tag' : 'neither jobNames nor tag', 'exactly one of jobNames (a list of job names) and tag ({ key, value })');
+    fail(at, new Described(hasNames ? 'both jobNames and tag' : 'neither jobNames nor tag'), 'exactly one of jobNames (a list of job names) and tag ({ key, value })');
   }
   if (hasNames) {
     if (!Array.isArray(test.jobNames) || test.jobNames.length === 0) {
@@ -248,7 +248,7 @@ function integrationTestProblems(test: StageIntegrationTest, at: string): Config
     return value.toSeconds();
   };
   const timeout = seconds(test.timeout, `${at}.timeout`, 60, MAX_TIMEOUT_SECONDS, 'from 1 minute to 24 hours') ?? (test.timeout === undefined ? 3600 : undefined);
-  const max = seconds(test.maxDuration, `${at}.maxDuration`, 1, MAX_TIMEOUT_SECONDS, 'at least 1 second');
+  const max = seconds(test.maxDuration, `${at}.maxDuration`, 1, MAX_TIMEOUT_SECONDS, 'from 1 second to 24 hours');
   if (max !== undefined && timeout !== undefined && max > timeout) {
     fail(`${at}.maxDuration`, test.maxDuration, `at most the timeout (${Duration.seconds(timeout).toHumanString()}): runs are not followed past it`);
   }
