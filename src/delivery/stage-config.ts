@@ -401,6 +401,6 @@ function durationFromText(value: unknown, where: string, problems: ConfigProblem
 /** Drops keys whose value is undefined (a converted duration that was absent). */
 function withoutUndefined(stage: LakeStageConfig): LakeStageConfig {
   const test = stage.integrationTest;
-  const cleanTest = test && Object.fromEntries(Object.entries(test).filter(([, v]) => v !== undefined)) as StageIntegrationTest;
-  return Object.fromEntries(Object.entries({ ...stage, integrationTest: cleanTest }).filter(([, v]) => v !== undefined)) as unknown as LakeStageConfig;
+  const defined = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+  return defined({ ...stage, integrationTest: test && defined(test) });
 }

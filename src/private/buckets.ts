@@ -1,5 +1,5 @@
-import type { IConstruct } from 'constructs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { IConstruct } from 'constructs';
 import { acknowledgeNag, HIPAA, NIST, PCI } from './nag';
 
 /**
