@@ -91,7 +91,7 @@ export class BookmarkedJob extends GlueJob {
 
   /**
    * Grants starting reprocessing executions and following them (describe, history, stop), and
-   * reading the job's tags (where the command-line tool finds the state machine).
+   * reading the job and its tags (where the command-line tool finds the state machine).
    * Throws when the job was created with `reprocessing: false`.
    */
   public grantReprocess(grantee: iam.IGrantable): iam.Grant {
@@ -101,7 +101,7 @@ export class BookmarkedJob extends GlueJob {
     const grant = this.reprocessStateMachine.grantStartExecution(grantee);
     this.reprocessStateMachine.grantExecution(grantee, 'states:DescribeExecution', 'states:GetExecutionHistory', 'states:StopExecution');
     // `cdk-glue-lake reprocess|rewind --job <name>` finds the state machine from the job's tag.
-    iam.Grant.addToPrincipal({ grantee, actions: ['glue:GetTags'], resourceArns: [this.jobArn] });
+    iam.Grant.addToPrincipal({ grantee, actions: ['glue:GetJob', 'glue:GetTags'], resourceArns: [this.jobArn] });
     return grant;
   }
 

@@ -495,8 +495,8 @@ describe('BookmarkedJob', () => {
     job.grantReprocess(operator);
     const policy = policyOfRole(Template.fromStack(stack), 'Operator');
     const actions = policy.Properties.PolicyDocument.Statement.flatMap((s: any) => [].concat(s.Action)).sort();
-    expect(actions).toEqual(['glue:GetTags', 'states:DescribeExecution', 'states:GetExecutionHistory', 'states:StartExecution', 'states:StopExecution']);
-    const getTags = policy.Properties.PolicyDocument.Statement.find((s: any) => s.Action === 'glue:GetTags');
+    expect(actions).toEqual(['glue:GetJob', 'glue:GetTags', 'states:DescribeExecution', 'states:GetExecutionHistory', 'states:StartExecution', 'states:StopExecution']);
+    const getTags = policy.Properties.PolicyDocument.Statement.find((s: any) => [].concat(s.Action).includes('glue:GetTags' as never));
     expect(JSON.stringify(getTags.Resource)).toContain(':job/');
   });
 });
