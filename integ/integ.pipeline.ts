@@ -60,6 +60,8 @@ const integ = new IntegTest(app, 'PipelineInteg', {
   testCases: [stack],
   diffAssets: false,
   cdkCommandOptions: { destroy: { args: { force: true } } },
+  // In the pipeline's environment, so the assertions can read its resources.
+  assertionStack: new Stack(app, 'CdkGlueLakeIntegPipelineAssertions', { env: { account, region } }),
 });
 
 integ.assertions

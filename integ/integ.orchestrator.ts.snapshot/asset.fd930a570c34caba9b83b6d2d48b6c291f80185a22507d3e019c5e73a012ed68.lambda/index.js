@@ -91,14 +91,34 @@ function executionName(partitionId, slot) {
   return `${partitionId}-${slotStamp(slot)}`;
 }
 
-// src/orchestration/dispatcher.lambda.ts
-var DEFAULT_PAGE_SIZE = 200;
-var DEFAULT_CALL_CONCURRENCY = 10;
-var SDK_MAX_ATTEMPTS = 5;
+// src/private/handler-runtime.ts
 var jsonLogger = (level, message, fields = {}) => {
   const write = level === "error" ? console.error : level === "warn" ? console.warn : console.info;
   write(JSON.stringify({ level, message, ...fields }));
 };
+async function mapWithConcurrency(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  let failure;
+  const worker = async () => {
+    while (next < items.length && failure === void 0) {
+      const index = next++;
+      try {
+        results[index] = await fn(items[index]);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== void 0) throw failure.error;
+  return results;
+}
+
+// src/orchestration/dispatcher.lambda.ts
+var DEFAULT_PAGE_SIZE = 200;
+var DEFAULT_CALL_CONCURRENCY = 10;
+var SDK_MAX_ATTEMPTS = 5;
 var DispatchError = class extends Error {
   constructor(summary) {
     super(dispatchErrorMessage(summary));
@@ -210,18 +230,6 @@ function dispatchErrorMessage(summary) {
     parts.push(`${summary.invalid.length} registry item(s) are invalid: ${list(summary.invalid.map((i) => i.partitionId))}`);
   }
   return `dispatch of slot ${summary.slot} failed: ${parts.join("; ")}`;
-}
-async function mapWithConcurrency(items, limit, fn) {
-  const results = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 function invocationTime(event, now, log) {
   if (typeof event.time === "string") {
