@@ -6,15 +6,17 @@ import * as ts from 'typescript';
 // construct (so `this` is a scope) with the few variables the examples assume declared.
 const README = path.join(__dirname, '..', 'README.md');
 const FIXTURE = (body: string) => `
-import { App, CfnOutput, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import { App, CfnOutput, Duration, RemovalPolicy, Size, Stack, Stage } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
 import {
-  BookmarkedJob, BronzeSilverGoldLake, GlueJob, LakeContextKeys, LayerDefinition, PartitionedJobOrchestrator, PiiTokenizer, RawDataProtection,
+  BookmarkedJob, BronzeSilverGoldLake, DataLakePipeline, GlueJob, ILakeStageFactory, LakeContextKeys, LakePipelineConfigFile, LakeStageConfig,
+  LayerDefinition, PartitionedJobOrchestrator, PiiTokenizer, RawDataProtection,
   SharedJobResources, SnapshotGranularity, SnapshotPartitionTable, SparkStagingLifecycle,
 } from '../src';
 declare const jobRole: iam.IRole;
@@ -27,7 +29,7 @@ export class Fixture extends Stack {
     ${body.replace(/^import .*$/gm, '')}
   }
 }
-void [App, CfnOutput, Duration, RemovalPolicy, Size, LakeContextKeys, PartitionedJobOrchestrator, PiiTokenizer, LayerDefinition, RawDataProtection, SparkStagingLifecycle, BronzeSilverGoldLake, GlueJob, BookmarkedJob, SharedJobResources, SnapshotGranularity, SnapshotPartitionTable, events, glue, sns, stewardRole];
+void [Stage, pipelines, DataLakePipeline, LakePipelineConfigFile, App, CfnOutput, Duration, RemovalPolicy, Size, LakeContextKeys, PartitionedJobOrchestrator, PiiTokenizer, LayerDefinition, RawDataProtection, SparkStagingLifecycle, BronzeSilverGoldLake, GlueJob, BookmarkedJob, SharedJobResources, SnapshotGranularity, SnapshotPartitionTable, events, glue, sns, stewardRole];
 `;
 
 const blocks = [...fs.readFileSync(README, 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map(m => m[1]);
