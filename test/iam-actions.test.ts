@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { BookmarkedJob, GlueJob, PartitionedJobOrchestrator, PiiTokenizer, SparkStagingLifecycle } from '../src';
+import { synthesizePipeline } from './delivery/fixtures';
 import { lakeStack, script } from './processing/fixtures';
 
 /**
@@ -239,6 +240,17 @@ describe('IAM actions', () => {
     }
     expect(found.length).toBeGreaterThan(50);
 
+    expect(await check(found)).toEqual([]);
+  }, 60_000);
+
+  test('every action of the delivery pipeline and of its stages\' integration test roles is spelt as AWS spells it', async () => {
+    const { pipeline, stack } = synthesizePipeline();
+    const stageStacks = pipeline.stages.flatMap(stage => stage.node.findAll().filter((c): c is Stack => Stack.isStack(c)));
+    const found = [stack, ...stageStacks].flatMap(s => collectActions(Template.fromStack(s).toJSON(), constructPaths(s)));
+    const strings = new Set(found.map(f => f.action));
+    for (const action of ['sts:AssumeRole', 'glue:ListJobs', 'glue:GetJob', 'glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'kms:Decrypt', 'codebuild:StartBuild']) {
+      expect(strings).toContain(action);
+    }
     expect(await check(found)).toEqual([]);
   }, 60_000);
 
