@@ -283,7 +283,8 @@ export class DataLakePipeline extends Construct {
       assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com'),
       description: `Runs the integration test of lake stage ${config.name}: assumes ${names.test} in account ${config.account}`,
     });
-    const access = new IntegrationTestAccess(stage, 'IntegrationTestAccess', {
+    // Deployed with the stage's other stacks, before the stage's post steps (the test) run.
+    new IntegrationTestAccess(stage, 'IntegrationTestAccess', {
       roleName: names.test,
       trustedRoleArn: `arn:${Aws.PARTITION}:iam::${pipelineAccount}:role/${names.step}`,
       pipelineAccount,
@@ -297,7 +298,6 @@ export class DataLakePipeline extends Construct {
       actions: ['sts:AssumeRole'],
       resources: [testRoleArn],
     }));
-    void access; // deployed with the stage, before its post steps run
 
     const timeoutSeconds = (test.timeout ?? Duration.minutes(60)).toSeconds();
     const args = [
