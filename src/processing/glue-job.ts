@@ -1,7 +1,9 @@
+import * as path from 'path';
 import { ArnFormat, Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { SharedJobResources } from './shared-job-resources';
@@ -259,9 +261,14 @@ export class GlueJob extends glue.JobBase {
   private readonly upstreams: glue.IJob[] = [];
   private afterTrigger?: glue.CfnTrigger;
 
-  constructor(scope: Construct, id: string, props: GlueJobProps) {
-    const jobName = props.jobName;
+  constructor(scope: Construct, id: string, givenProps: GlueJobProps) {
+    const jobName = givenProps.jobName;
     super(scope, id, { physicalName: jobName });
+    const props: GlueJobProps = {
+      ...givenProps,
+      script: checkoutIndependentCode(givenProps.script),
+      extraPythonFiles: givenProps.extraPythonFiles?.map(checkoutIndependentCode),
+    };
     const constructName = this.constructor.name;
     const v = new Validator(this, constructName);
     const stack = Stack.of(this);
@@ -669,4 +676,24 @@ export function toGlueCron(expression: string): string | undefined {
   if (unit === 'hour' && n >= 1 && 24 % n === 0) return n === 1 ? 'cron(0 * * * ? *)' : `cron(0 0/${n} * * ? *)`;
   if (unit === 'day' && n === 1) return 'cron(0 0 * * ? *)';
   return undefined;
+}
+
+/**
+ * The same asset code, named independently of where the repository is checked out.
+ *
+ * aws-cdk-lib's Glue `AssetCode` names its asset construct after a hash of the path as given, and
+ * CDK Pipelines names the asset's publishing action after that construct. With an absolute path
+ * (`path.join(__dirname, ...)`), every checkout directory gives other names; CodeBuild checks out
+ * into a new directory for each build, so a pipeline would change (and update itself) on every
+ * run. The path relative to the working directory names the same file (assets are read in the
+ * same process) and stays the same wherever the repository is. Other code is returned as is.
+ */
+export function checkoutIndependentCode(code: glue.Code): glue.Code {
+  if (!(code instanceof glue.AssetCode)) return code;
+  // aws-cdk-lib keeps the path and the asset options in private fields of the same names.
+  const internals = code as unknown as { readonly path?: unknown; readonly options?: s3assets.AssetOptions };
+  if (typeof internals.path !== 'string' || !path.isAbsolute(internals.path)) return code;
+  const relative = path.relative(process.cwd(), internals.path);
+  if (relative === '' || path.isAbsolute(relative)) return code;
+  return glue.Code.fromAsset(relative, internals.options);
 }

@@ -1,12 +1,15 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { App, Duration, Stack, Stage } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as glue from 'aws-cdk-lib/aws-glue';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { DEV, PIPELINE_ENV, PROD, SalesLakeFactory, synthesizePipeline } from './fixtures';
-import { DataLakePipeline, LakeStageConfig } from '../../src';
+import { DataLakePipeline, GlueJob, LakeStageConfig } from '../../src';
 import { expectNoNagFindings } from '../helpers/nag';
+import { SCRIPT } from '../processing/fixtures';
 
 /** The CodePipeline stages as `Name: Action(runOrder), ...` lines. */
 function stageLayout(template: Template): string[] {
@@ -70,6 +73,39 @@ describe('DataLakePipeline stages', () => {
     const approve = pipeline.Properties.Stages.find((s: any) => s.Name === 'Prod').Actions[0];
     expect(approve.ActionTypeId).toEqual({ Category: 'Approval', Owner: 'AWS', Provider: 'Manual', Version: '1' });
     expect(approve.Configuration.CustomData).toBe('Deploy the lake to stage Prod (account 222222222222, eu-west-1)?');
+  });
+});
+
+describe('DataLakePipeline in different checkouts', () => {
+  /** Synthesizes the pipeline from a copy of the app in `dir` (the working directory, as in CodeBuild), job script by absolute path. */
+  function layoutIn(dir: string): string[] {
+    fs.mkdirSync(path.join(dir, 'jobs'), { recursive: true });
+    fs.copyFileSync(SCRIPT, path.join(dir, 'jobs', 'orders.py'));
+    const previous = process.cwd();
+    process.chdir(dir);
+    try {
+      const factory = {
+        createStacks: (stage: Stage) => {
+          const lakeStack = new Stack(stage, 'Lake');
+          new GlueJob(lakeStack, 'Orders', { script: glue.Code.fromAsset(path.join(dir, 'jobs', 'orders.py')) });
+        },
+      };
+      return stageLayout(synthesizePipeline({ stages: [PROD], stageFactory: factory }).template);
+    } finally {
+      process.chdir(previous);
+    }
+  }
+
+  test('the Assets actions are named the same wherever the repository is checked out (no self-update on every build)', () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'lake-checkout-'));
+    try {
+      const first = layoutIn(path.join(base, 'src1234'));
+      const second = layoutIn(path.join(base, 'src5678'));
+      expect(first.find(l => l.startsWith('Assets:'))).toMatch(/^Assets: Orders_Resource_Code[0-9a-f]{32}\(1\)$/);
+      expect(second).toEqual(first);
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
   });
 });
 
