@@ -261,13 +261,13 @@ export class GlueJob extends glue.JobBase {
   private readonly upstreams: glue.IJob[] = [];
   private afterTrigger?: glue.CfnTrigger;
 
-  constructor(scope: Construct, id: string, givenProps: GlueJobProps) {
-    const jobName = givenProps.jobName;
+  constructor(scope: Construct, id: string, props: GlueJobProps) {
+    const jobName = props.jobName;
     super(scope, id, { physicalName: jobName });
-    const props: GlueJobProps = {
-      ...givenProps,
-      script: checkoutIndependentCode(givenProps.script),
-      extraPythonFiles: givenProps.extraPythonFiles?.map(checkoutIndependentCode),
+    props = {
+      ...props,
+      script: checkoutIndependentCode(props.script),
+      extraPythonFiles: props.extraPythonFiles?.map(checkoutIndependentCode),
     };
     const constructName = this.constructor.name;
     const v = new Validator(this, constructName);
