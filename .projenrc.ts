@@ -127,6 +127,10 @@ project.bundler.addBundle('src/cli/main.ts', {
   watchTask: false,
 });
 
+// lib/cli is compiled by jsii but unused (it would need the SDK installed): the tool ships as its
+// bundle, assets/cli. Excluded after projen's `!/lib/` so that it wins.
+project.npmignore?.exclude('/lib/cli/');
+
 // The command-line tool's modules import the SDK clients that esbuild bundles into it.
 project.eslint?.allowDevDeps('src/cli/**');
 

@@ -11,7 +11,7 @@ import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
 import { IntegrationTestAccess } from './integration-test-access';
 import { LakeStageConfig, stageProblems, environmentProblems, StageIntegrationTest } from './stage-config';
-import { acknowledgeAccessLogBucket, secureBucketDefaults } from '../private/buckets';
+import { acknowledgeAutoDeleteProvider, createAccessLogBucket, secureBucketDefaults } from '../private/buckets';
 import { formatDurationText } from '../private/duration-text';
 import { Described, LakeValidationError } from '../private/errors';
 import { acknowledgeNag, flattenReference, HIPAA, inPacks, NagAcknowledgement, NIST, PCI } from '../private/nag';
@@ -187,18 +187,11 @@ export class DataLakePipeline extends Construct {
       removalPolicy,
       pendingWindow: Duration.days(30),
     });
-    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      ...secureBucketDefaults(),
-      lifecycleRules: [{
-        id: 'access-logs-expiration',
-        expiration: logsRetention,
-        noncurrentVersionExpiration: Duration.days(1),
-        abortIncompleteMultipartUploadAfter: Duration.days(1),
-      }],
+    const accessLogs = createAccessLogBucket(this, 'AccessLogs', {
+      retention: logsRetention,
       removalPolicy,
+      owner: 'the delivery pipeline\'s artifact bucket',
     });
-    acknowledgeAccessLogBucket(accessLogs, 'the delivery pipeline\'s artifact bucket');
     const noReplication = 'Pipeline artifacts are rebuilt from the repository by the next execution and expire; replicating them to another region only adds cost.';
     this.artifactBucket = new s3.Bucket(this, 'Artifacts', {
       // A name known before deployment: the stage accounts' deploy roles are granted it by name.
@@ -215,7 +208,9 @@ export class DataLakePipeline extends Construct {
         abortIncompleteMultipartUploadAfter: Duration.days(1),
       }],
       removalPolicy,
+      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
     });
+    if (removalPolicy === RemovalPolicy.DESTROY) acknowledgeAutoDeleteProvider(this);
     enableServerAccessLogs(this.artifactBucket, accessLogs, 'artifacts/');
     for (const bucket of [accessLogs, this.artifactBucket]) acknowledgeNag(bucket, ...inPacks('S3BucketReplicationEnabled', noReplication, HIPAA, NIST, PCI));
 

@@ -1,5 +1,6 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import type { IConstruct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
 import { acknowledgeNag, HIPAA, NIST, PCI } from './nag';
 
 /**
@@ -28,5 +29,42 @@ export function acknowledgeAccessLogBucket(bucket: IConstruct, owner: string): v
     { id: 'AwsSolutions-S1', reason: loop },
     ...[HIPAA, NIST, PCI].map(pack => ({ id: `${pack}-S3BucketLoggingEnabled`, reason: loop })),
     ...[HIPAA, NIST, PCI].map(pack => ({ id: `${pack}-S3DefaultEncryptionKMS`, reason: sse })),
+  );
+}
+
+/**
+ * A server access log bucket: SSE-S3 (the only encryption S3 logging delivers to), the secure
+ * defaults, logs expiring after `retention`, emptied on deletion only when `removalPolicy` is
+ * DESTROY (already checked against the context flag), its findings acknowledged.
+ */
+export function createAccessLogBucket(
+  scope: Construct, id: string, options: { readonly retention: Duration; readonly removalPolicy: RemovalPolicy; readonly owner: string },
+): s3.Bucket {
+  const bucket = new s3.Bucket(scope, id, {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    ...secureBucketDefaults(),
+    lifecycleRules: [{
+      id: 'access-logs-expiration',
+      expiration: options.retention,
+      noncurrentVersionExpiration: Duration.days(1),
+      abortIncompleteMultipartUploadAfter: Duration.days(1),
+    }],
+    removalPolicy: options.removalPolicy,
+    autoDeleteObjects: options.removalPolicy === RemovalPolicy.DESTROY,
+  });
+  acknowledgeAccessLogBucket(bucket, options.owner);
+  return bucket;
+}
+
+/**
+ * With `DESTROY`, CDK's stack-wide auto-delete-objects provider (a Lambda function and its role)
+ * empties the buckets on deletion. It is CDK's own resource: its findings are acknowledged here.
+ */
+export function acknowledgeAutoDeleteProvider(scope: IConstruct): void {
+  const provider = Stack.of(scope).node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider');
+  if (!provider) return;
+  acknowledgeNag(provider,
+    { id: 'AwsSolutions-IAM4', reason: 'CDK\'s auto-delete-objects provider uses AWSLambdaBasicExecutionRole for its own logs; it exists only with the removeDataOnDestroy context flag, in development stages.' },
+    { id: 'AwsSolutions-L1', reason: 'The runtime of CDK\'s auto-delete-objects provider is set by aws-cdk-lib and updated with it.' },
   );
 }

@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
 import { enableServerAccessLogs, LakeLayer } from './lake-layer';
 import { LayerDefinition, LayerKind } from './layer-definition';
-import { acknowledgeAccessLogBucket, secureBucketDefaults } from '../private/buckets';
+import { acknowledgeAutoDeleteProvider, createAccessLogBucket, secureBucketDefaults } from '../private/buckets';
 import { LakeValidationError, requireWholeDays } from '../private/errors';
 import { acknowledgeNag } from '../private/nag';
 import { resolveRemovalPolicy } from '../private/removal-policy';
@@ -168,21 +168,8 @@ export class BronzeSilverGoldLake extends Construct {
       pendingWindow: Duration.days(30),
     });
 
-    const logs = new s3.Bucket(this, 'AccessLogs', {
-      // S3 server access logging delivers only to buckets encrypted with SSE-S3.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      ...secureBucketDefaults(),
-      lifecycleRules: [{
-        id: 'access-logs-expiration',
-        expiration: logsRetention,
-        noncurrentVersionExpiration: Duration.days(1),
-        abortIncompleteMultipartUploadAfter: Duration.days(1),
-      }],
-      removalPolicy: this.removalPolicy,
-      autoDeleteObjects: destroy,
-    });
+    const logs = createAccessLogBucket(this, 'AccessLogs', { retention: logsRetention, removalPolicy: this.removalPolicy, owner: 'the lake' });
     this.accessLogsBucket = logs;
-    acknowledgeAccessLogBucket(logs, 'the lake');
 
     this.layers = definitions.map(def => {
       const databaseName = def.databaseName ?? `${this.databasePrefix}_${def.name.replace(/-/g, '_')}`;
@@ -325,15 +312,3 @@ function defaultDatabasePrefix(scope: IConstruct): string {
   return prefix.slice(0, MAX_DATABASE_NAME - MAX_LAYER_NAME - 1).replace(/_+$/, '');
 }
 
-/**
- * With `DESTROY`, CDK's stack-wide auto-delete-objects provider (a Lambda function and its role)
- * empties the buckets on deletion. It is CDK's own resource, outside the lake's scope.
- */
-function acknowledgeAutoDeleteProvider(scope: Construct): void {
-  const provider = Stack.of(scope).node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider');
-  if (!provider) return;
-  acknowledgeNag(provider,
-    { id: 'AwsSolutions-IAM4', reason: 'CDK\'s auto-delete-objects provider uses AWSLambdaBasicExecutionRole for its own logs; it exists only with the removeDataOnDestroy context flag, in development stages.' },
-    { id: 'AwsSolutions-L1', reason: 'The runtime of CDK\'s auto-delete-objects provider is set by aws-cdk-lib and updated with it.' },
-  );
-}

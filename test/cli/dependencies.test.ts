@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server } from 'http';
 import type { AddressInfo } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { runCli } from '../../src/cli/cli';
+import { CliResult, runCapturing } from './harness';
 import { createAwsClients, defaultDependencies, packageVersion, profileRegion } from '../../src/cli/dependencies';
 
 const ROLE = 'arn:aws:iam::210987654321:role/integ-runner';
@@ -96,23 +96,8 @@ afterEach(() => {
 });
 
 /** Runs the CLI with the real dependencies, capturing its output. */
-async function runReal(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    ...defaultDependencies(),
-    stdout: text => {
-      stdout += text;
-    },
-    stderr: text => {
-      stderr += text;
-    },
-  });
-  return {
-    code,
-    stdout,
-    stderr,
-  };
+function runReal(argv: string[]): Promise<CliResult> {
+  return runCapturing(argv, defaultDependencies());
 }
 
 describe('real dependencies', () => {

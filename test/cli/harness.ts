@@ -234,26 +234,32 @@ export class CliHarness {
 
   /** Runs the CLI with `argv` (after the program name). */
   public async run(argv: readonly string[]): Promise<CliResult> {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(argv, {
-      ...this.deps,
-      stdout: text => {
-        stdout += text;
-      },
-      stderr: text => {
-        stderr += text;
-      },
-    });
-    return {
-      code,
-      stdout,
-      stderr,
-    };
+    return runCapturing(argv, this.deps);
   }
+
 }
 
 /** The lines of a text that contain `part`. */
+/** Runs the CLI with `deps`, capturing what it writes to stdout and stderr. */
+export async function runCapturing(argv: readonly string[], deps: CliDependencies): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    ...deps,
+    stdout: text => {
+      stdout += text;
+    },
+    stderr: text => {
+      stderr += text;
+    },
+  });
+  return {
+    code,
+    stdout,
+    stderr,
+  };
+}
+
 export function linesWith(text: string, part: string): string[] {
   return text.split('\n').filter(line => line.includes(part));
 }

@@ -4,6 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { DEV, pipelineStack, PROD, SalesLakeFactory } from './fixtures';
 import { DataLakePipeline, DataLakePipelineProps, LakeContextKeys, LakeStageConfig } from '../../src';
+import { nagFindings } from '../helpers/nag';
 
 const AT = "DataLakePipeline at 'Delivery/LakePipeline'";
 
@@ -98,5 +99,11 @@ describe('DataLakePipeline removal policy', () => {
     const template = Template.fromStack(stack);
     const key = Object.values(template.findResources('AWS::KMS::Key'))[0] as any;
     expect(key.DeletionPolicy).toBe('Delete');
+    // Both buckets are emptied on deletion, or CloudFormation could not delete them.
+    const emptied = Object.values(template.findResources('Custom::S3AutoDeleteObjects')).map((r: any) => r.Properties.BucketName.Ref);
+    expect(emptied.sort()).toEqual(Object.keys(template.findResources('AWS::S3::Bucket')).filter(id => id.startsWith('LakePipeline')).sort());
+    // Nothing unacknowledged in the whole stack, the auto-delete provider included (the test's own source bucket aside).
+    expect(nagFindings(stack).filter(f => !f.includes(' at Delivery/Source/'))).toEqual([]);
+    expect(stack.node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider')).toBeDefined();
   });
 });
