@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { GLUE_MIN_SCHEDULE_MINUTES, toGlueCron } from './glue-schedule';
 import { SharedJobResources } from './shared-job-resources';
 import { Described, LakeValidationError } from '../private/errors';
 import { acknowledgeNag, wildcardResourceFinding } from '../private/nag';
@@ -37,7 +38,18 @@ const BATCH_WORKER_TYPES: string[] = [
 /** Worker types the Flex execution class runs on. */
 const FLEX_WORKER_TYPES: string[] = [glue.WorkerType.G_1X, glue.WorkerType.G_2X];
 /** Glue versions of Spark ETL jobs this library supports (auto scaling needs 3.0 or later). */
-const SUPPORTED_GLUE_VERSIONS: string[] = [glue.GlueVersion.V3_0, glue.GlueVersion.V4_0, glue.GlueVersion.V5_0, glue.GlueVersion.V5_1];
+const SUPPORTED_GLUE_VERSIONS: string[] = [
+  glue.GlueVersion.V3_0, glue.GlueVersion.V4_0, glue.GlueVersion.V5_0, glue.GlueVersion.V5_1, glue.GlueVersion.V6_0,
+];
+/**
+ * The most bytes (UTF-8, keys and values) of arguments a job may have. Glue's documentation states
+ * no limit, but Glue refuses requests whose arguments are too large ("Request size limit exceeded",
+ * reported in awsdocs/aws-glue-developer-guide#55); the library keeps to 260 KB. See
+ * docs/aws-behaviour.md#processing for what is known and the integration test that settles it.
+ */
+export const MAX_JOB_ARGUMENTS_BYTES = 260_000;
+/** How many of the biggest arguments the size error names. */
+const BIGGEST_ARGUMENTS_NAMED = 3;
 /** The longest run a batch job may be given, in minutes (7 days). */
 export const MAX_TIMEOUT_MINUTES = 10_080;
 /** The most retries Glue accepts. */
@@ -70,9 +82,10 @@ export interface GlueJobProps {
   readonly description?: string;
 
   /**
-   * The Glue version (3.0 or later).
+   * The Glue version: 3.0, 4.0, 5.0, 5.1 or 6.0 (Spark ETL jobs with auto scaling). 6.0 runs Spark 4
+   * and Python 3.13; test a script on that Spark before moving a job to it.
    *
-   * @default glue.GlueVersion.V5_0
+   * @default glue.GlueVersion.V5_0 - Spark 3.5.4 and Python 3.11, the versions the library's job tests run on
    */
   readonly glueVersion?: glue.GlueVersion;
 
@@ -364,6 +377,8 @@ export class GlueJob extends glue.JobBase {
     const base = this.cfnJob.defaultArguments as { [key: string]: string };
     this.propArgumentKeys = Object.keys(base);
     this.cfnJob.defaultArguments = Lazy.any({ produce: () => ({ ...base, ...this.jobArguments }) });
+    // Locations, tables and services add arguments after the constructor: their total is checked at synthesis.
+    this.node.addValidation({ validate: () => this.validateArgumentsSize() });
 
     this.jobName = this.getResourceNameAttribute(this.job.jobName);
     this.jobArn = this.buildJobArn(this, this.jobName);
@@ -458,6 +473,27 @@ export class GlueJob extends glue.JobBase {
     return this;
   }
 
+  /**
+   * Glue refuses a job whose arguments are too big; a table's merge SQL grows with its columns.
+   * Values resolved at deploy time (a bucket name) count as the size of their CloudFormation expression.
+   */
+  private validateArgumentsSize(): string[] {
+    const stack = Stack.of(this);
+    const args = stack.resolve(this.cfnJob.defaultArguments) as { [key: string]: unknown } | undefined;
+    if (!args || typeof args !== 'object') return [];
+    const sizes = Object.entries(args).map(([key, value]) => ({
+      key,
+      bytes: Buffer.byteLength(key, 'utf8') + Buffer.byteLength(typeof value === 'string' ? value : JSON.stringify(value), 'utf8'),
+    }));
+    const total = sizes.reduce((sum, s) => sum + s.bytes, 0);
+    if (total <= MAX_JOB_ARGUMENTS_BYTES) return [];
+    const biggest = [...sizes].sort((a, b) => b.bytes - a.bytes).slice(0, BIGGEST_ARGUMENTS_NAMED)
+      .map(s => `${s.key} (${s.bytes} bytes)`).join(', ');
+    return [new LakeValidationError(this, this.constructor.name, 'arguments',
+      new Described(`arguments of ${total} bytes in total; the biggest: ${biggest}`),
+      `at most ${MAX_JOB_ARGUMENTS_BYTES} bytes of job arguments in total (Glue refuses more): write fewer tables or columns from one job, or pass large values as a file (extraPythonFiles) instead of an argument`).message];
+  }
+
   /** True when the argument is set (by the props, a location or `addArgument`). */
   private hasArgument(key: string): boolean {
     return key in this.jobArguments || this.propArgumentKeys.includes(key);
@@ -491,11 +527,16 @@ export class GlueJob extends glue.JobBase {
   }
 
   private addSchedule(schedule: events.Schedule, v: Validator): void {
-    const cron = toGlueCron(schedule.expressionString);
-    if (cron === undefined) {
+    const result = toGlueCron(schedule.expressionString);
+    if (!('cron' in result)) {
+      if (result.problem === 'tooFrequent') {
+        v.fail('schedule', new Described(`${JSON.stringify(schedule.expressionString)} (runs ${result.everyMinutes} minute${result.everyMinutes === 1 ? '' : 's'} apart)`),
+          `a schedule whose runs are at least ${GLUE_MIN_SCHEDULE_MINUTES} minutes apart (Glue's minimum schedule precision), e.g. rate(5 minutes) or cron(0/15 * * * ? *)`);
+      }
       v.fail('schedule', schedule.expressionString,
         "a cron expression with 6 fields and '?' in day-of-month or day-of-week, e.g. cron(0 2 * * ? *), or a rate with a cron equivalent (minutes dividing 60, hours dividing 24, 1 day)");
     }
+    const cron = result.cron;
     new glue.CfnTrigger(this, 'Schedule', {
       type: 'SCHEDULED',
       schedule: cron,
@@ -652,30 +693,6 @@ class Validator {
       if (!Token.isUnresolved(value) && value.length > 256) this.fail('tags', value, 'tag values of at most 256 characters');
     }
   }
-}
-
-/**
- * The Glue cron of a schedule: a cron expression as is (validated), or the cron equivalent of a
- * rate. `undefined` when there is none.
- */
-export function toGlueCron(expression: string): string | undefined {
-  if (Token.isUnresolved(expression)) return expression;
-  const cron = /^cron\((.*)\)$/.exec(expression);
-  if (cron) {
-    const fields = cron[1].trim().split(/\s+/);
-    if (fields.length !== 6) return undefined;
-    if (fields[2] !== '?' && fields[4] !== '?') return undefined;
-    return expression;
-  }
-  const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
-  if (!rate) return undefined;
-  const n = Number(rate[1]);
-  const unit = rate[2].replace(/s$/, '');
-  if (unit === 'minute' && n >= 1 && 60 % n === 0) return n === 1 ? 'cron(* * * * ? *)' : `cron(0/${n} * * * ? *)`;
-  if (unit === 'minute' && n === 60) return 'cron(0 * * * ? *)';
-  if (unit === 'hour' && n >= 1 && 24 % n === 0) return n === 1 ? 'cron(0 * * * ? *)' : `cron(0 0/${n} * * ? *)`;
-  if (unit === 'day' && n === 1) return 'cron(0 0 * * ? *)';
-  return undefined;
 }
 
 /**
