@@ -4,6 +4,9 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import { customersTable } from './fixtures';
 import { SnapshotGranularity } from '../../src';
 import { DuckDb, type Row, type ViewData } from '../helpers/duckdb';
+import { EMULATOR_TEST_TIMEOUT_MS } from '../helpers/timeouts';
+
+jest.setTimeout(EMULATOR_TEST_TIMEOUT_MS);
 
 const SNAPSHOT_COLUMNS = { customer_id: 'VARCHAR', email: 'VARCHAR', country: 'VARCHAR', updated_at: 'TIMESTAMP' };
 const EVENT_COLUMNS = { ...SNAPSHOT_COLUMNS, _deleted: 'BOOLEAN' };

@@ -1,4 +1,7 @@
 /**
+import { EMULATOR_TEST_TIMEOUT_MS } from '../helpers/timeouts';
+
+jest.setTimeout(EMULATOR_TEST_TIMEOUT_MS);
  * The real dependencies (SDK clients, credential chain, shared config files), against a local
  * HTTP endpoint that plays STS and Glue: no AWS, no network.
  */

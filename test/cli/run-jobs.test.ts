@@ -1,5 +1,8 @@
 import { GetJobCommand, GetJobRunCommand, ListJobsCommand, StartJobRunCommand } from '@aws-sdk/client-glue';
 import { awsError, CliHarness, linesWith, REGION, T0 } from './harness';
+import { EMULATOR_TEST_TIMEOUT_MS } from '../helpers/timeouts';
+
+jest.setTimeout(EMULATOR_TEST_TIMEOUT_MS);
 
 const INTEG = { stage: 'integ' };
 const ESC = '\u001b';

@@ -3,6 +3,9 @@ import { emails } from './fixtures';
 import { useVault } from './vault-hooks';
 import { MAX_BATCH_SIZE } from '../../src/governance/vault';
 import { TokenizerConfigError, vaultConfigFromEnv } from '../../src/governance/vault-runtime';
+import { EMULATOR_TEST_TIMEOUT_MS } from '../helpers/timeouts';
+
+jest.setTimeout(EMULATOR_TEST_TIMEOUT_MS);
 
 const ctx = useVault();
 const { tokenize } = ctx;

@@ -4,6 +4,9 @@ import { useVault } from './vault-hooks';
 import { UNPROCESSED_READ_ATTEMPTS } from '../../src/governance/tokenize.lambda';
 import { DATA_KEY_MAX_AGE_SECONDS, MAX_BATCH_SIZE } from '../../src/governance/vault';
 import { DYNAMODB_MAX_ATTEMPTS, TokenizerConfigError, tokenizeConfigFromEnv } from '../../src/governance/vault-runtime';
+import { EMULATOR_TEST_TIMEOUT_MS } from '../helpers/timeouts';
+
+jest.setTimeout(EMULATOR_TEST_TIMEOUT_MS);
 
 const TOKEN = /^tok_[0-9a-f]{32}$/;
 
