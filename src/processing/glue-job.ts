@@ -578,6 +578,7 @@ export class GlueJob extends glue.JobBase {
       actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
       resources: [this.shared.encryptionKey.keyArn],
     }));
+    this.role.addToPrincipalPolicy(defaultDatabaseStatement(stack));
 
     const logGroups = this.shared.jobLogGroupArns();
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -713,4 +714,23 @@ export function checkoutIndependentCode(code: glue.Code): glue.Code {
   const relative = path.relative(process.cwd(), internals.path);
   if (relative === '' || path.isAbsolute(relative)) return code;
   return glue.Code.fromAsset(relative, internals.options);
+}
+
+/**
+ * With `--enable-glue-datacatalog`, Spark's Hive-compatible Glue catalog client calls
+ * `GetDatabase('default')` when it starts and `CreateDatabase('default')` when the account has no
+ * `default` database (aws-glue-data-catalog-client-for-apache-hive-metastore,
+ * `AWSCatalogMetastoreClient`; Glue troubleshooting "Unable to verify existence of default
+ * database"). Exactly these two actions, on the catalog and `database/default` only: no other
+ * database, no table of `default`.
+ */
+function defaultDatabaseStatement(stack: Stack): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'UseDefaultDatabaseOfSparkCatalog',
+    actions: ['glue:GetDatabase', 'glue:CreateDatabase'],
+    resources: [
+      stack.formatArn({ service: 'glue', resource: 'catalog' }),
+      stack.formatArn({ service: 'glue', resource: 'database', resourceName: 'default', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+    ],
+  });
 }

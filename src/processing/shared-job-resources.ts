@@ -23,9 +23,16 @@ const SINGLETON_ID = 'CdkGlueLakeSharedJobResources';
  */
 export interface SharedJobResourcesProps {
   /**
-   * The key that encrypts job logs (CloudWatch Logs), job bookmarks (client-side), data the jobs
-   * write to S3 without a bucket key of their own, and the temporary directory. Its key policy
-   * receives the statement that lets CloudWatch Logs use it for the Glue log groups.
+   * The key that encrypts the jobs' logs (CloudWatch Logs), their bookmarks (client-side) and the
+   * temporary bucket (`--TempDir`, Spark UI event logs). Its key policy receives the statement that
+   * lets CloudWatch Logs use it for the Glue log groups, so it must be a key this app defines
+   * (`new kms.Key`): an imported key is refused.
+   *
+   * It does NOT encrypt the data jobs write to the lake: the security configuration's S3 encryption
+   * is `DISABLED`, so every object a job writes takes the default encryption of the bucket it is
+   * written to. A lake layer's bucket is SSE-KMS with the lake's key (and an S3 bucket key), so
+   * whoever the layer's `grantRead` admits can decrypt what jobs write there, whichever stack or
+   * lake the jobs belong to. A bucket of your own gets its own default encryption.
    *
    * @default - a new key with yearly rotation
    */
@@ -73,7 +80,8 @@ export interface SharedJobResourcesProps {
 
 /**
  * What every Glue job of a stack (or of a lake) shares, created once rather than per job: a KMS
- * key, one Glue security configuration (S3 SSE-KMS, CloudWatch Logs KMS, job bookmark CSE-KMS),
+ * key, one Glue security configuration (CloudWatch Logs KMS, job bookmark CSE-KMS, S3 writes
+ * encrypted by each destination bucket's default encryption),
  * an encrypted bucket for `--TempDir` and Spark UI event logs whose files expire, the encrypted
  * log group of continuous logging, and the failure notification rules.
  *
@@ -152,11 +160,15 @@ export class SharedJobResources extends Construct {
 
     this.securityConfiguration = new glue.SecurityConfiguration(this, 'SecurityConfiguration', {
       securityConfigurationName: name,
-      s3Encryption: glue.S3Encryption.kms(this.encryptionKey),
       cloudWatchEncryption: glue.CloudWatchEncryption.kms(this.encryptionKey),
       jobBookmarksEncryption: glue.JobBookmarksEncryption.clientSideKms(this.encryptionKey),
       removalPolicy,
     });
+    // S3 encryption DISABLED: Glue sends no encryption headers, so each object takes its bucket's
+    // default encryption (the lake key in a layer, this key in the temporary bucket). With SSE-KMS
+    // here, every object would be encrypted with this key, which the layers' readers cannot use.
+    (this.securityConfiguration.node.defaultChild as glue.CfnSecurityConfiguration)
+      .addPropertyOverride('EncryptionConfiguration.S3Encryptions', [{ S3EncryptionMode: 'DISABLED' }]);
 
     const accessLogs = props.accessLogsBucket ?? this.createAccessLogsBucket(removalPolicy);
     const temp = new s3.Bucket(this, 'TempBucket', {

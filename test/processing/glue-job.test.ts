@@ -73,13 +73,13 @@ describe('GlueJob defaults', () => {
     expect(args['--env']).toBeUndefined();
   });
 
-  test('the shared security configuration encrypts S3 with SSE-KMS, logs with KMS and bookmarks with CSE-KMS', () => {
+  test('the shared security configuration encrypts logs with KMS and bookmarks with CSE-KMS, and leaves S3 writes to each bucket\'s default encryption', () => {
     const config = onlyResource(template, 'AWS::Glue::SecurityConfiguration');
     expect(props.SecurityConfiguration).toEqual({ Ref: config.logicalId });
     expect(config.props.Name).toBe(job.shared.securityConfigurationName);
     const enc = config.props.EncryptionConfiguration;
     const key = { 'Fn::GetAtt': [expect.stringMatching(/^CdkGlueLakeSharedJobResourcesKey/), 'Arn'] };
-    expect(enc.S3Encryptions).toEqual([{ S3EncryptionMode: 'SSE-KMS', KmsKeyArn: key }]);
+    expect(enc.S3Encryptions).toEqual([{ S3EncryptionMode: 'DISABLED' }]);
     expect(enc.CloudWatchEncryption).toEqual({ CloudWatchEncryptionMode: 'SSE-KMS', KmsKeyArn: key });
     expect(enc.JobBookmarksEncryption).toEqual({ JobBookmarksEncryptionMode: 'CSE-KMS', KmsKeyArn: key });
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
@@ -145,7 +145,9 @@ describe('GlueJob defaults', () => {
   test('the role reads exactly the script object, uses its temp dir, the key, logs and Glue metrics', () => {
     const statements = roleStatements(template, job);
     const bySid = Object.fromEntries(statements.map(s => [s.Sid, s]));
-    expect(Object.keys(bySid).sort()).toEqual(['ListTempDir', 'PutGlueMetrics', 'ReadJobCode', 'UseSecurityConfigurationKey', 'UseTempDir', 'WriteJobLogs']);
+    expect(Object.keys(bySid).sort()).toEqual([
+      'ListTempDir', 'PutGlueMetrics', 'ReadJobCode', 'UseDefaultDatabaseOfSparkCatalog', 'UseSecurityConfigurationKey', 'UseTempDir', 'WriteJobLogs',
+    ]);
     expect(bySid.ReadJobCode.Action).toBe('s3:GetObject');
     expect(render(bySid.ReadJobCode.Resource)).toMatch(/^arn:aws:s3:::cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.py$/);
     expect(render(bySid.UseTempDir.Resource)).toMatch(/^<CdkGlueLakeSharedJobResourcesTempBucket\w+\.Arn>\/jobs\/Stack-Orders-[0-9A-F]{8}\/\*$/);
@@ -156,6 +158,26 @@ describe('GlueJob defaults', () => {
     }));
     // No statement but the metrics one uses a bare '*'.
     expect(statements.filter(s => s.Resource === '*').map(s => s.Sid)).toEqual(['PutGlueMetrics']);
+  });
+
+  test('Spark\'s Glue catalog client may read the default database, and create it when the account has none: on the catalog and database/default only', () => {
+    // --enable-glue-datacatalog: the client calls GetDatabase('default') when it starts and
+    // CreateDatabase('default') when that database does not exist (issue 15, defect 3).
+    expect(props.DefaultArguments['--enable-glue-datacatalog']).toBe('true');
+    const statement = roleStatements(template, job).find(s => s.Sid === 'UseDefaultDatabaseOfSparkCatalog');
+    expect(statement).toEqual({
+      Sid: 'UseDefaultDatabaseOfSparkCatalog',
+      Effect: 'Allow',
+      Action: ['glue:GetDatabase', 'glue:CreateDatabase'],
+      Resource: expect.any(Array),
+    });
+    expect(statement.Resource.map(render)).toEqual([
+      'arn:aws:glue:eu-west-1:111111111111:catalog',
+      'arn:aws:glue:eu-west-1:111111111111:database/default',
+    ]);
+    // No other statement reaches the default database or other databases of the catalog.
+    const others = roleStatements(template, job).filter(s => s.Sid !== 'UseDefaultDatabaseOfSparkCatalog');
+    expect(JSON.stringify(others)).not.toContain(':database/');
   });
 
   test('implements glue.IJob: name, ARN, principal, metrics and event rules', () => {
