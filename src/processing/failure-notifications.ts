@@ -15,8 +15,13 @@ export const EVENT_PATTERN_LIMIT = 2_048;
 const JOB_NAMES_BUDGET = EVENT_PATTERN_LIMIT - 248;
 /** The size a job name whose value is unknown at synth time may take (Glue's maximum). */
 const UNKNOWN_NAME_SIZE = 255;
-/** The run states that notify: the run did not succeed and was not stopped on purpose. */
-export const FAILED_RUN_STATES = ['FAILED', 'TIMEOUT', 'ERROR'];
+/**
+ * The run states that notify: the run did not succeed and was not stopped on purpose. Glue sends
+ * `Glue Job State Change` events for SUCCEEDED, FAILED, TIMEOUT and STOPPED only
+ * (https://docs.aws.amazon.com/glue/latest/dg/automating-awsglue-with-cloudwatch-events.html): a
+ * pattern on ERROR would never match.
+ */
+export const FAILED_RUN_STATES = ['FAILED', 'TIMEOUT'];
 
 interface RuleSlot {
   readonly rule: events.Rule;
@@ -57,7 +62,7 @@ export class FailureNotifications extends Construct {
   private createRule(topic: sns.ITopic, index: number): events.Rule {
     const id = `${Names.nodeUniqueId(topic.node)}${index === 0 ? '' : index + 1}`;
     const rule = new events.Rule(this, id, {
-      description: 'Notifies when a Glue job run fails, times out or errors (cdk-glue-lake)',
+      description: 'Notifies when a Glue job run fails or times out (cdk-glue-lake)',
       eventPattern: {
         source: ['aws.glue'],
         detailType: ['Glue Job State Change'],

@@ -230,7 +230,8 @@ export interface GlueJobProps {
   readonly schedule?: events.Schedule;
 
   /**
-   * A topic that receives a readable message when a run fails, times out or errors.
+   * A topic that receives a readable message when a run fails or times out (Glue sends no event for
+   * runs in ERROR; STOPPED runs are not announced).
    *
    * @default - no notification
    */
