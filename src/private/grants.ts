@@ -1,4 +1,4 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -24,21 +24,56 @@ export const GLUE_TABLE_WRITE_ACTIONS = [
   'glue:CreateTable', 'glue:UpdateTable', 'glue:DeleteTable', 'glue:BatchDeleteTable', ...GLUE_PARTITION_WRITE_ACTIONS,
 ];
 
-/** Object actions under `prefix` (`''` for the whole bucket), listing limited to the prefix, and the bucket's location. */
+/**
+ * The suffix of the empty marker objects the EMR File System (EMRFS, Glue's `s3://` connector)
+ * writes for a directory: `orders_$folder$` beside `orders/`.
+ */
+export const FOLDER_MARKER_SUFFIX = '_$folder$';
+
+/**
+ * Object actions under `prefix` (`''` for the whole bucket), listing limited to the prefix, and the
+ * bucket's location.
+ *
+ * A Hadoop file system (EMRFS in Glue, S3A) works with directories, not prefixes: to tell whether
+ * `s3://bucket/orders/` exists and is a directory it reads the bare key `orders` and lists the
+ * prefix `orders`; EMRFS writes (and deletes) the marker `orders_$folder$` beside the directory, and
+ * the same for each parent directory it creates; Spark's committers write `_temporary/` and
+ * `.spark-staging*` under the directory. For a prefix ending with `/` the grant therefore also
+ * covers, for the directory and each parent: the marker with the same actions, the bare key with
+ * `s3:GetObject` only (a write there would put a file where the directory is), and listing the bare
+ * path. The contents of the parents are not covered.
+ */
 export function grantObjects(bucket: s3.IBucket, grantee: iam.IGrantable, prefix: string, actions: string[]): iam.Grant {
+  const directories = directoriesOf(prefix);
   const grant = iam.Grant.addToPrincipal({
     grantee,
     actions,
-    resourceArns: [bucket.arnForObjects(`${prefix}*`)],
+    resourceArns: [bucket.arnForObjects(`${prefix}*`), ...directories.map(d => bucket.arnForObjects(`${d}${FOLDER_MARKER_SUFFIX}`))],
   });
+  const headActions = actions.filter(a => a === 's3:GetObject');
+  if (directories.length > 0 && headActions.length > 0) {
+    iam.Grant.addToPrincipal({ grantee, actions: headActions, resourceArns: directories.map(d => bucket.arnForObjects(d)) });
+  }
+  const directory = directories[directories.length - 1];
   iam.Grant.addToPrincipal({
     grantee,
     actions: ['s3:ListBucket'],
     resourceArns: [bucket.bucketArn],
-    conditions: prefix ? { StringLike: { 's3:prefix': [`${prefix}*`] } } : undefined,
+    conditions: prefix ? { StringLike: { 's3:prefix': [`${prefix}*`, ...(directory ? [directory] : [])] } } : undefined,
   });
   iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetBucketLocation'], resourceArns: [bucket.bucketArn] });
   return grant;
+}
+
+/**
+ * The directories a prefix ending with `/` names, outermost first: `tables/orders/` gives
+ * `['tables', 'tables/orders']`. None for the bucket root, a token or a prefix without a trailing `/`
+ * (its `prefix*` grant already covers the bare key and marker).
+ */
+function directoriesOf(prefix: string): string[] {
+  if (!prefix || Token.isUnresolved(prefix) || !prefix.endsWith('/')) return [];
+  const parts = prefix.slice(0, -1).split('/');
+  return parts.map((_, i) => parts.slice(0, i + 1).join('/')).filter(d => d !== '' && !d.endsWith('/'));
 }
 
 /** The key's actions, only when S3 of the stack's region calls KMS on the grantee's behalf. */

@@ -270,8 +270,9 @@ describe('SnapshotPartitionTable: grants', () => {
     const silverArn = { 'Fn::GetAtt': [expect.stringMatching(/^LakeSilverBucket/), 'Arn'] };
     const tableArn = (name: string) => join('arn:', { Ref: 'AWS::Partition' }, ':glue:eu-west-1:111111111111:table/', { Ref: expect.stringMatching(/^LakeSilverDatabase/) }, name);
     expect(s).toEqual([
-      { Action: ['s3:GetObject', 's3:GetObjectVersion'], Effect: 'Allow', Resource: join(silverArn, '/customers/*') },
-      { Action: 's3:ListBucket', Effect: 'Allow', Resource: silverArn, Condition: { StringLike: { 's3:prefix': ['customers/*'] } } },
+      { Action: ['s3:GetObject', 's3:GetObjectVersion'], Effect: 'Allow', Resource: [join(silverArn, '/customers/*'), join(silverArn, '/customers_$folder$')] },
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: join(silverArn, '/customers') },
+      { Action: 's3:ListBucket', Effect: 'Allow', Resource: silverArn, Condition: { StringLike: { 's3:prefix': ['customers/*', 'customers'] } } },
       { Action: 's3:GetBucketLocation', Effect: 'Allow', Resource: silverArn },
       {
         Action: ['kms:Decrypt', 'kms:DescribeKey'],
@@ -353,7 +354,7 @@ describe('SnapshotPartitionTable: jobs', () => {
     const onTable = stack.resolve(statements(stack, job.role as iam.Role))
       .filter((st: any) => /LakeSilver/.test(JSON.stringify(st.Resource)));
     expect(onTable.map((st: any) => st.Action)).toEqual([
-      ['s3:GetObject', 's3:GetObjectVersion'], 's3:ListBucket', 's3:GetBucketLocation',
+      ['s3:GetObject', 's3:GetObjectVersion'], 's3:GetObject', 's3:ListBucket', 's3:GetBucketLocation',
       ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
     ]);
   });

@@ -278,16 +278,19 @@ describe('grants', () => {
   test('grantRead is scoped to the prefix: objects, list condition, key through S3, catalog of this database', () => {
     const { stack, lake, statements } = granted((l, role) => l.silver.grantRead(role, 'orders/'));
     const bucket = bucketId(stack, lake, 'silver');
+    const key = (k: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, k]] });
     expect(statements).toContainEqual({
       Effect: 'Allow',
       Action: ['s3:GetObject', 's3:GetObjectVersion'],
-      Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/orders/*']] },
+      Resource: [key('/orders/*'), key('/orders_$folder$')],
     });
+    // The bare key of the directory: a Hadoop file system reads it to tell a directory from a file.
+    expect(statements).toContainEqual({ Effect: 'Allow', Action: 's3:GetObject', Resource: key('/orders') });
     expect(statements).toContainEqual({
       Effect: 'Allow',
       Action: 's3:ListBucket',
       Resource: { 'Fn::GetAtt': [bucket, 'Arn'] },
-      Condition: { StringLike: { 's3:prefix': ['orders/*'] } },
+      Condition: { StringLike: { 's3:prefix': ['orders/*', 'orders'] } },
     });
     expect(statements).toContainEqual({
       Effect: 'Allow',
