@@ -48,6 +48,13 @@ const SUPPORTED_GLUE_VERSIONS: string[] = [
  * docs/aws-behaviour.md#processing for what is known and the integration test that settles it.
  */
 export const MAX_JOB_ARGUMENTS_BYTES = 260_000;
+/**
+ * The most bytes of one argument value: Glue starts the script with its arguments on the command
+ * line, and Linux refuses a single command-line string longer than 32 pages (MAX_ARG_STRLEN,
+ * 131,072 bytes with its terminating NUL; https://man7.org/linux/man-pages/man2/execve.2.html),
+ * failing the run with "argument list too long" (reported in awsdocs/aws-glue-developer-guide#55).
+ */
+export const MAX_JOB_ARGUMENT_VALUE_BYTES = 131_071;
 /** How many of the biggest arguments the size error names. */
 const BIGGEST_ARGUMENTS_NAMED = 3;
 /** The longest run a batch job may be given, in minutes (7 days). */
@@ -482,17 +489,20 @@ export class GlueJob extends glue.JobBase {
     const stack = Stack.of(this);
     const args = stack.resolve(this.cfnJob.defaultArguments) as { [key: string]: unknown } | undefined;
     if (!args || typeof args !== 'object') return [];
-    const sizes = Object.entries(args).map(([key, value]) => ({
-      key,
-      bytes: Buffer.byteLength(key, 'utf8') + Buffer.byteLength(typeof value === 'string' ? value : JSON.stringify(value), 'utf8'),
-    }));
+    const sizes = Object.entries(args).map(([key, value]) => {
+      const valueBytes = Buffer.byteLength(typeof value === 'string' ? value : JSON.stringify(value), 'utf8');
+      return { key, valueBytes, bytes: Buffer.byteLength(key, 'utf8') + valueBytes };
+    });
+    const errors = sizes.filter(s => s.valueBytes > MAX_JOB_ARGUMENT_VALUE_BYTES).map(s => new LakeValidationError(
+      this, this.constructor.name, 'arguments', new Described(`${s.key} with a value of ${s.valueBytes} bytes`),
+      `argument values of at most ${MAX_JOB_ARGUMENT_VALUE_BYTES} bytes (Linux refuses a longer command-line argument and the run fails): write fewer columns from one job, or pass large values as a file (extraPythonFiles) instead of an argument`).message);
     const total = sizes.reduce((sum, s) => sum + s.bytes, 0);
-    if (total <= MAX_JOB_ARGUMENTS_BYTES) return [];
+    if (total <= MAX_JOB_ARGUMENTS_BYTES) return errors;
     const biggest = [...sizes].sort((a, b) => b.bytes - a.bytes).slice(0, BIGGEST_ARGUMENTS_NAMED)
       .map(s => `${s.key} (${s.bytes} bytes)`).join(', ');
     return [new LakeValidationError(this, this.constructor.name, 'arguments',
       new Described(`arguments of ${total} bytes in total; the biggest: ${biggest}`),
-      `at most ${MAX_JOB_ARGUMENTS_BYTES} bytes of job arguments in total (Glue refuses more): write fewer tables or columns from one job, or pass large values as a file (extraPythonFiles) instead of an argument`).message];
+      `at most ${MAX_JOB_ARGUMENTS_BYTES} bytes of job arguments in total (Glue refuses more): write fewer tables or columns from one job, or pass large values as a file (extraPythonFiles) instead of an argument`).message, ...errors];
   }
 
   /** True when the argument is set (by the props, a location or `addArgument`). */

@@ -4,7 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import { newStack, script } from './fixtures';
 import { GlueJob } from '../../src';
-import { MAX_JOB_ARGUMENTS_BYTES } from '../../src/processing/glue-job';
+import { MAX_JOB_ARGUMENT_VALUE_BYTES, MAX_JOB_ARGUMENTS_BYTES } from '../../src/processing/glue-job';
 
 function scheduleOf(stack: Stack): unknown {
   const triggers = Template.fromStack(stack).findResources('AWS::Glue::Trigger');
@@ -52,26 +52,35 @@ describe("the total size of a job's arguments", () => {
     return stack.node.root as App;
   }
 
-  test('arguments just under the limit synthesize', () => {
-    const app = jobWithArguments({ '--merge_sql': 'x'.repeat(MAX_JOB_ARGUMENTS_BYTES - 2_000) });
+  test('arguments just under the limits synthesize', () => {
+    const app = jobWithArguments({
+      '--merge_sql': 'x'.repeat(MAX_JOB_ARGUMENT_VALUE_BYTES),
+      '--other_sql': 'x'.repeat(MAX_JOB_ARGUMENTS_BYTES - MAX_JOB_ARGUMENT_VALUE_BYTES - 3_000),
+    });
     expect(() => app.synth()).not.toThrow();
+  });
+
+  test('one value longer than Linux accepts as a command-line argument (128 KiB) fails synthesis', () => {
+    const app = jobWithArguments({ '--merge_sql': 'x'.repeat(MAX_JOB_ARGUMENT_VALUE_BYTES + 1) });
+    expect(() => app.synth()).toThrow("GlueJob at 'Stack/Job': invalid prop 'arguments': received --merge_sql with a value of 131072 bytes; expected argument values of at most 131071 bytes (Linux refuses a longer command-line argument and the run fails)");
   });
 
   test('arguments over the limit fail synthesis, naming the job and its biggest arguments', () => {
     const app = jobWithArguments({
-      '--merge_sql': 'x'.repeat(200_000),
+      '--merge_sql': 'x'.repeat(130_000),
+      '--orders_merge_sql': 'w'.repeat(70_000),
       '--customers_merge_sql': 'y'.repeat(70_000),
       '--small': 'z'.repeat(10),
       '--medium': 'm'.repeat(1_000),
     });
     let message = '';
     try { app.synth(); } catch (e) { message = (e as Error).message; }
-    expect(message).toMatch(/GlueJob at 'Stack\/Job': invalid prop 'arguments': received arguments of \d+ bytes in total; the biggest: --merge_sql \(200011 bytes\), --customers_merge_sql \(70021 bytes\), --medium \(1008 bytes\); expected at most 260000 bytes of job arguments in total \(Glue refuses more\)/);
+    expect(message).toMatch(/GlueJob at 'Stack\/Job': invalid prop 'arguments': received arguments of \d+ bytes in total; the biggest: --merge_sql \(130011 bytes\), --customers_merge_sql \(70021 bytes\), --orders_merge_sql \(70018 bytes\); expected at most 260000 bytes of job arguments in total \(Glue refuses more\)/);
   });
 
   test('multi-byte characters count in bytes, as Glue receives them', () => {
-    // 100,000 three-byte characters are 300,000 bytes.
-    const app = jobWithArguments({ '--label': '€'.repeat(100_000) });
-    expect(() => app.synth()).toThrow(/--label \(300007 bytes\)/);
+    // 50,000 three-byte characters are 150,000 bytes.
+    const app = jobWithArguments({ '--label': '€'.repeat(50_000) });
+    expect(() => app.synth()).toThrow(/--label with a value of 150000 bytes/);
   });
 });
