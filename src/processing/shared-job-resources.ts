@@ -156,7 +156,7 @@ export class SharedJobResources extends Construct {
     });
     // CloudWatch Logs encrypts the Glue log groups (and this construct's) with the key; the
     // encryption context pins each use to a log group of this account and region.
-    allowCloudWatchLogs(this.encryptionKey, 'AllowCloudWatchLogsForGlueJobLogs');
+    allowCloudWatchLogs(this.encryptionKey, 'AllowCloudWatchLogsForGlueJobLogs', { scope: this, constructName: CONSTRUCT, prop: 'encryptionKey' });
 
     this.securityConfiguration = new glue.SecurityConfiguration(this, 'SecurityConfiguration', {
       securityConfigurationName: name,
