@@ -6,7 +6,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { acknowledgeOwnPolicy, BOOKMARKS_ENABLED, GlueJob, GlueJobProps } from './glue-job';
-import { REPROCESS_STATE_MACHINE_TAG } from './reprocess-tag';
+import { REPROCESS_STATE_MACHINE_TAG, RUN_ID_PREFIX, RUN_ID_STRING_MATCHES } from './reprocess-tag';
 import { LakeValidationError } from '../private/errors';
 import { acknowledgeNag } from '../private/nag';
 
@@ -18,7 +18,7 @@ export const REPROCESS_INPUT_ERROR = 'InvalidReprocessInput';
 export const REPROCESS_INPUT_CAUSE =
   'Expected {"fromRunId": "jr_...", "toRunId": "jr_..."} (two different run ids) to reprocess the input of the runs after fromRunId up to toRunId without moving the bookmark, '
   + 'or {"rewindToRunId": "jr_..."} with an optional boolean "startRun" to reset the bookmark to that run (and start a run); '
-  + 'run ids are strings that start with "jr_", and the two modes cannot be combined.';
+  + 'run ids are strings of "jr_" and more characters (as Glue returns them: jr_ and 64 hexadecimal digits), and the two modes cannot be combined.';
 /** The error of a reprocessing execution whose Glue run did not succeed. */
 export const REPROCESS_RUN_ERROR = 'GlueJobRunFailed';
 /** The error of a rewind whose `ResetJobBookmark` call failed (e.g. an unknown run id). */
@@ -117,10 +117,49 @@ export class BookmarkedJob extends GlueJob {
       causePath: sfn.JsonPath.stringAt('$.failure.Cause'),
     });
     const done = new sfn.Succeed(scope, 'Done');
-    // A scheduled run of the job may be running (one run at a time): wait for it, with backoff.
+
+    // Only a SUCCEEDED run is a success. The documentation of `glue:startJobRun.sync` does not say which
+    // terminal states fail the task (a STOPPED run, for one), so the run's state is checked after the task:
+    // anything but SUCCEEDED fails the execution with GlueJobRunFailed and a cause that names the state.
+    // (A Pass state builds the cause: aws-local-stepfunctions cannot evaluate an intrinsic in CausePath.)
+    const runState = '$.run.JobRunState';
+    const notSucceeded = new sfn.Pass(scope, 'RunNotSucceeded', {
+      parameters: {
+        Cause: sfn.JsonPath.format('The Glue job run {} ended in state {}: only SUCCEEDED counts as done.',
+          sfn.JsonPath.stringAt('$.run.Id'), sfn.JsonPath.stringAt(runState)),
+      },
+      resultPath: '$.failure',
+    }).next(runFailed);
+    const noRunState = new sfn.Pass(scope, 'RunStateMissing', {
+      parameters: { Cause: 'The Glue job run ended, but its result names no JobRunState and Id: it cannot be told to have succeeded.' },
+      resultPath: '$.failure',
+    }).next(runFailed);
+    // One test per rule, in order: Step Functions evaluates the rules in order and takes the first match, and
+    // a comparison on a missing field is a runtime error, so presence and type are each checked by an earlier rule.
+    const missing = (path: string) => [sfn.Condition.not(sfn.Condition.isPresent(path)), sfn.Condition.not(sfn.Condition.isString(path))];
+    const checkRun = new sfn.Choice(scope, 'CheckRunState');
+    for (const condition of missing(runState)) checkRun.when(condition, noRunState);
+    checkRun.when(sfn.Condition.stringEquals(runState, 'SUCCEEDED'), done);
+    for (const condition of missing('$.run.Id')) checkRun.when(condition, noRunState);
+    checkRun.otherwise(notSucceeded);
+
+    // Error names of the optimized Glue integration (glue:startJobRun.sync). A scheduled run of the job may
+    // be running (one run at a time): StartJobRun then fails with ConcurrentRunsExceededException, which the
+    // task reports as Glue.ConcurrentRunsExceededException; wait for the run, with backoff. Throttling is
+    // not a modelled Glue error: the optimized integration reports it as Glue.AWSGlueException with the cause
+    // "Rate exceeded (... Error Code: ThrottlingException ...)"
+    // (https://repost.aws/knowledge-center/glue-throttling-rate-exceeded), so Glue.ThrottlingException never
+    // occurs here. InternalServiceException and OperationTimeoutException are StartJobRun's transient errors
+    // (https://docs.aws.amazon.com/glue/latest/webapi/API_StartJobRun.html). A failed or timed-out run, and
+    // anything else, is caught by States.ALL.
     const catchRun = (task: tasks.GlueStartJobRun) => task
       .addRetry({ errors: ['Glue.ConcurrentRunsExceededException'], interval: Duration.minutes(1), backoffRate: 2, maxAttempts: 6 })
-      .addRetry({ errors: ['Glue.ThrottlingException'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5 })
+      .addRetry({
+        errors: ['Glue.AWSGlueException', 'Glue.InternalServiceException', 'Glue.OperationTimeoutException'],
+        interval: Duration.seconds(5),
+        backoffRate: 2,
+        maxAttempts: 5,
+      })
       .addCatch(runFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
 
     const window = catchRun(new tasks.GlueStartJobRun(scope, 'ReprocessWindow', {
@@ -132,16 +171,19 @@ export class BookmarkedJob extends GlueJob {
         '--job-bookmark-to': sfn.JsonPath.stringAt('$.toRunId'),
       }),
       resultPath: '$.run',
-    })).next(done);
+    })).next(checkRun);
 
     const runAfterRewind = catchRun(new tasks.GlueStartJobRun(scope, 'RunAfterRewind', {
       glueJobName: this.jobName,
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       resultPath: '$.run',
-    })).next(done);
+    })).next(checkRun);
 
+    // startRun is absent or a boolean here (CheckStartRun); absence is tested by a rule of its own, as a
+    // comparison on a missing field is a runtime error.
     const afterReset = new sfn.Choice(scope, 'StartRunAfterRewind?')
-      .when(sfn.Condition.and(sfn.Condition.isPresent('$.startRun'), sfn.Condition.booleanEquals('$.startRun', true)), runAfterRewind)
+      .when(sfn.Condition.not(sfn.Condition.isPresent('$.startRun')), done)
+      .when(sfn.Condition.booleanEquals('$.startRun', true), runAfterRewind)
       .otherwise(done);
     const reset = new tasks.CallAwsService(scope, 'ResetBookmark', {
       service: 'glue',
@@ -150,12 +192,28 @@ export class BookmarkedJob extends GlueJob {
       iamResources: [this.jobArn],
       iamAction: 'glue:ResetJobBookmark',
       resultPath: '$.reset',
-    }).addRetry({ errors: ['Glue.ThrottlingException'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5 })
+    })
+      // An AWS SDK integration reports errors as `Glue.<error code>` (https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html):
+      // ThrottlingException is one of the errors common to all actions (https://docs.aws.amazon.com/glue/latest/webapi/CommonErrors.html),
+      // InternalServiceException and OperationTimeoutException are ResetJobBookmark's transient errors
+      // (https://docs.aws.amazon.com/glue/latest/webapi/API_ResetJobBookmark.html); EntityNotFoundException (an unknown
+      // job or run) and the rest are caught below.
+      .addRetry({
+        errors: ['Glue.ThrottlingException', 'Glue.InternalServiceException', 'Glue.OperationTimeoutException'],
+        interval: Duration.seconds(5),
+        backoffRate: 2,
+        maxAttempts: 5,
+      })
       .addCatch(resetFailed, { errors: ['States.ALL'], resultPath: '$.failure' })
       .next(afterReset);
 
-    // A string (checked first: comparing another type is not a match) that looks like a Glue run id.
-    const runId = (path: string) => sfn.Condition.and(sfn.Condition.isString(path), sfn.Condition.stringMatches(path, 'jr_?*'));
+    // A string (checked first: comparing another type is not a match) that looks like a Glue run id: the
+    // prefix and at least one more character. In StringMatches only `*` is a wildcard (`?` is literal), so
+    // "not the bare prefix" is a StringEquals of its own.
+    const runId = (path: string) => sfn.Condition.and(
+      sfn.Condition.isString(path),
+      sfn.Condition.stringMatches(path, RUN_ID_STRING_MATCHES),
+      sfn.Condition.not(sfn.Condition.stringEquals(path, RUN_ID_PREFIX)));
     const checkWindow = new sfn.Choice(scope, 'CheckWindowRunIds')
       .when(sfn.Condition.and(runId('$.fromRunId'), runId('$.toRunId'), sfn.Condition.not(sfn.Condition.stringEqualsJsonPath('$.fromRunId', '$.toRunId'))), window)
       .otherwise(invalid);

@@ -1,5 +1,6 @@
 import { CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { toLocalEmulatorPattern } from './string-matches';
 
 /** Plausible values for the pseudo parameters a definition can reference. */
 export const PSEUDO_PARAMETERS: Readonly<Record<string, string>> = {
@@ -53,8 +54,30 @@ function cdkPath(stack: Stack, logicalId: string, resource: any): string {
 }
 
 /**
+ * A copy of an ASL definition in which every `StringMatches` pattern (at any depth: And/Or/Not, Parallel
+ * branches, Map iterators) is rewritten so that aws-local-stepfunctions evaluates it as Step Functions does.
+ *
+ * The correction: Step Functions treats only `*` as a wildcard (`\*` is a literal star, `\\` a literal
+ * backslash, every other character, `?` included, is literal; see test/helpers/string-matches.ts for the
+ * sources), while aws-local-stepfunctions 3.0.0 hands the pattern to the glob library wildcard-match, where
+ * `?` matches any one character. Unrewritten, a pattern like `jr_?*` accepts every run id locally and none
+ * on AWS. A pattern Step Functions rejects at run time (an open escape) throws here.
+ */
+export function forLocalEmulator<T>(definition: T): T {
+  const rewrite = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(rewrite);
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(Object.entries(value).map(([key, v]) =>
+      [key, key === 'StringMatches' && typeof v === 'string' ? toLocalEmulatorPattern(v) : rewrite(v)]));
+  };
+  return rewrite(definition) as T;
+}
+
+/**
  * The parsed ASL definition of the stack's state machine (the one whose `aws:cdk:path` contains
- * `constructPath`, when given), with intrinsics rendered as placeholders (see `renderString`).
+ * `constructPath`, when given), with intrinsics rendered as placeholders (see `renderString`), ready for
+ * aws-local-stepfunctions: its `StringMatches` patterns are rewritten so that the emulator evaluates them
+ * with Step Functions' documented semantics (see `forLocalEmulator`).
  */
 export function stateMachineDefinition(stack: Stack, constructPath?: string): object {
   const resources: Record<string, any> = Template.fromStack(stack).toJSON().Resources ?? {};
@@ -74,5 +97,5 @@ export function stateMachineDefinition(stack: Stack, constructPath?: string): ob
   if (props.DefinitionString === undefined) {
     throw new Error(`${logicalId} has no DefinitionString (Definition or DefinitionS3Location are not supported)`);
   }
-  return JSON.parse(renderString(props.DefinitionString));
+  return forLocalEmulator(JSON.parse(renderString(props.DefinitionString)));
 }

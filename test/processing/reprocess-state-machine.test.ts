@@ -22,9 +22,12 @@ type Json = Parameters<TaskHandlers[string]>[0];
 const GLUE_TASKS = ['ReprocessWindow', 'RunAfterRewind', 'ResetBookmark'] as const;
 type GlueTask = typeof GLUE_TASKS[number];
 
-const FROM = 'jr_' + 'a'.repeat(64);
-const TO = 'jr_' + 'b'.repeat(64);
-const NEW_RUN = 'jr_' + 'c'.repeat(64);
+// Run ids shaped as Glue returns them: jr_ and 64 lowercase hexadecimal digits. (The definition is
+// rewritten by stateMachineDefinition so that the emulator evaluates StringMatches as Step Functions
+// documents it: only `*` is a wildcard; see test/helpers/asl.ts, forLocalEmulator.)
+const FROM = 'jr_75857a45899985be4c4d941e90b6b396d6c92a4c7437aaf0bf102089fe21379d';
+const TO = 'jr_663ea1bfffe5038f3f0cf667f14c4257eff52d77ce7f2a218f72e9286616ea39';
+const NEW_RUN = 'jr_11507a0e2f5e69d5dfa40a62a1bd7b6ee57e6bcd85c67c9b8431b36fff21c437';
 
 /** What the stubbed Glue calls return (a finished run for startJobRun.sync). */
 const TASK_RESULTS: Record<GlueTask, Json> = {
@@ -60,14 +63,17 @@ const job = new BookmarkedJob(stack, 'Events', { script: script() });
 const JOB_NAME = refPlaceholder(stack.getLogicalId(job.job.node.defaultChild as CfnElement));
 const machine = new StateMachine(stateMachineDefinition(stack, 'Events/ReprocessStateMachine') as LocalStepFunctions.StateMachineDefinition);
 
-/** Runs one execution; the tasks in `failing` throw their error instead of returning. */
-async function execute(input: Json, failing: Partial<Record<GlueTask, Error>> = {}): Promise<Outcome> {
+/**
+ * Runs one execution; the tasks in `failing` throw their error instead of returning, those in `results`
+ * return that result instead of the default one.
+ */
+async function execute(input: Json, failing: Partial<Record<GlueTask, Error>> = {}, results: Partial<Record<GlueTask, Json>> = {}): Promise<Outcome> {
   const calls: Outcome['calls'] = [];
   const handlers: TaskHandlers = Object.fromEntries(GLUE_TASKS.map(task => [task, async (taskInput: Json) => {
     calls.push({ task, input: taskInput });
     const error = failing[task];
     if (error) throw error;
-    return TASK_RESULTS[task];
+    return results[task] ?? TASK_RESULTS[task];
   }]));
   const execution = machine.run(input, {
     overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides: { ReprocessWindow: 0, RunAfterRewind: 0, ResetBookmark: 0 } },
@@ -184,6 +190,93 @@ describe('failures and retries', () => {
     await expect(execution.result).resolves.toBeDefined();
     expect(calls).toEqual(['ReprocessWindow', 'ReprocessWindow', 'ReprocessWindow']);
   });
+});
+
+describe('a run that ends in another state than SUCCEEDED', () => {
+  // The documentation of glue:startJobRun.sync does not say which terminal states fail the task
+  // (https://docs.aws.amazon.com/step-functions/latest/dg/connect-glue.html): if the task returns a run
+  // that was STOPPED (or any state but SUCCEEDED), the execution must not end in Done.
+  test.each(['STOPPED', 'FAILED', 'TIMEOUT', 'ERROR', 'EXPIRED'])('a window run returned in state %s fails the execution with GlueJobRunFailed', async state => {
+    const outcome = await execute({ fromRunId: FROM, toRunId: TO }, {}, { ReprocessWindow: { Id: NEW_RUN, JobRunState: state } });
+
+    expect(outcome.failure).toEqual({
+      error: REPROCESS_RUN_ERROR,
+      cause: `The Glue job run ${NEW_RUN} ended in state ${state}: only SUCCEEDED counts as done.`,
+    });
+    expect(outcome.states.slice(-3)).toEqual(['CheckRunState', 'RunNotSucceeded', 'RunFailed']);
+    expect(outcome.states).not.toContain('Done');
+  }, 60_000);
+
+  test('a run after the rewind returned STOPPED fails the execution with GlueJobRunFailed', async () => {
+    const outcome = await execute({ rewindToRunId: FROM, startRun: true }, {}, { RunAfterRewind: { Id: NEW_RUN, JobRunState: 'STOPPED' } });
+
+    expect(outcome.failure).toEqual({
+      error: REPROCESS_RUN_ERROR,
+      cause: `The Glue job run ${NEW_RUN} ended in state STOPPED: only SUCCEEDED counts as done.`,
+    });
+    expect(outcome.calls.map(c => c.task)).toEqual(['ResetBookmark', 'RunAfterRewind']);
+    expect(outcome.states).not.toContain('Done');
+  }, 60_000);
+
+  test.each<[string, Json]>([
+    ['no JobRunState', { Id: NEW_RUN }],
+    ['a JobRunState that is not a string', { Id: NEW_RUN, JobRunState: 1 }],
+    ['a STOPPED run without an Id', { JobRunState: 'STOPPED' }],
+  ])('a run result with %s is not a success', async (_, result) => {
+    const outcome = await execute({ fromRunId: FROM, toRunId: TO }, {}, { ReprocessWindow: result });
+
+    expect(outcome.failure).toEqual({ error: REPROCESS_RUN_ERROR, cause: expect.stringContaining('names no JobRunState') });
+    expect(outcome.states.slice(-3)).toEqual(['CheckRunState', 'RunStateMissing', 'RunFailed']);
+  }, 60_000);
+});
+
+describe('error names of the Retry and Catch fields', () => {
+  const states = (stateMachineDefinition(stack, 'Events/ReprocessStateMachine') as { States: Record<string, any> }).States;
+  const errorNames = (state: string) => ({
+    retry: (states[state].Retry ?? []).map((r: { ErrorEquals: string[] }) => r.ErrorEquals),
+    catch: (states[state].Catch ?? []).map((c: { ErrorEquals: string[] }) => c.ErrorEquals),
+  });
+
+  test.each(['ReprocessWindow', 'RunAfterRewind'])('%s (optimized glue:startJobRun.sync)', state => {
+    expect(states[state].Resource).toEqual(expect.stringMatching(/:states:::glue:startJobRun\.sync$/));
+    // Glue.ThrottlingException never reaches an optimized Glue task: throttling surfaces as Glue.AWSGlueException
+    // (https://repost.aws/knowledge-center/glue-throttling-rate-exceeded).
+    expect(errorNames(state)).toEqual({
+      retry: [
+        ['Glue.ConcurrentRunsExceededException'],
+        ['Glue.AWSGlueException', 'Glue.InternalServiceException', 'Glue.OperationTimeoutException'],
+      ],
+      catch: [['States.ALL']],
+    });
+  });
+
+  test('ResetBookmark (AWS SDK integration: errors are Glue.<error code>)', () => {
+    expect(states.ResetBookmark.Resource).toEqual(expect.stringMatching(/:states:::aws-sdk:glue:resetJobBookmark$/));
+    expect(errorNames('ResetBookmark')).toEqual({
+      retry: [['Glue.ThrottlingException', 'Glue.InternalServiceException', 'Glue.OperationTimeoutException']],
+      catch: [['States.ALL']],
+    });
+  });
+
+  test('a throttled start (Glue.AWSGlueException "Rate exceeded") is retried, then the run succeeds', async () => {
+    const throttled = new Error('Rate exceeded (Service: AWSGlue; Status Code: 400; Error Code: ThrottlingException; Proxy: null)');
+    throttled.name = 'Glue.AWSGlueException';
+    const calls: string[] = [];
+    const execution = machine.run({ fromRunId: FROM, toRunId: TO }, {
+      overrides: {
+        taskResourceLocalHandlers: {
+          ReprocessWindow: async () => {
+            calls.push('ReprocessWindow');
+            if (calls.length === 1) throw throttled;
+            return TASK_RESULTS.ReprocessWindow;
+          },
+        },
+        retryIntervalOverrides: { ReprocessWindow: 0 },
+      },
+    });
+    await expect(execution.result).resolves.toBeDefined();
+    expect(calls).toEqual(['ReprocessWindow', 'ReprocessWindow']);
+  }, 60_000);
 });
 
 describe('invalid input', () => {
