@@ -14,6 +14,9 @@ Each run:
    `country`, `updated_at`, `snapshot`. Gold holds the current customers only;
 4. reads the written rows back and logs how many there are, and how many emails were tokenized.
 
+With no snapshot in silver yet (a new lake: no data file under `--input_silver_path`, or none in a
+`snapshot=<value>/` partition) the run logs "nothing to do", leaves gold as it is and succeeds.
+
 Tokenization runs per Spark partition (`rdd.mapPartitions`: pandas may not be installed, so no
 `mapInPandas`): one Lambda client per partition, the rows walked in batches of `BATCH_SIZE` (1,000,
 the tokenizer's limit), and one request per batch with the batch's distinct non-blank emails. A row
@@ -445,6 +448,38 @@ def tokenize_partition(rows: Iterable[Sequence[Any]], function_name: str, region
 # Spark steps
 # ---------------------------------------------------------------------------------------------
 
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    """(bucket, key prefix) of an s3:// URI.
+
+    >>> split_s3_uri("s3://lake-silver/customers/")
+    ('lake-silver', 'customers/')
+    """
+    if not uri.startswith("s3://"):
+        raise ValueError(f"received {uri!r}; expected an s3:// URI")
+    bucket, _, prefix = uri[len("s3://"):].partition("/")
+    return bucket, prefix
+
+
+def is_data_file(key: str, prefix: str) -> bool:
+    """Whether Spark reads the object: no part of its key below `prefix` starts with `_` or `.`
+    (Hadoop's hidden files: `_SUCCESS`, `_temporary/`, `.spark-staging-*`) and it is not a folder.
+
+    >>> [is_data_file(k, "t/") for k in ["t/snapshot=2026-11/part-0.parquet", "t/snapshot=2026-11/_SUCCESS", "t/"]]
+    [True, False, False]
+    """
+    rest = key[len(prefix):] if key.startswith(prefix) else key
+    return rest != "" and not rest.endswith("/") and not any(p.startswith(("_", ".")) for p in rest.split("/"))
+
+
+def has_data_files(s3: Any, uri: str) -> bool:
+    """Whether any object under the location is a file Spark would read. Spark fails to read a
+    location without objects (`[PATH_NOT_FOUND] Path does not exist`): a new lake's silver has none.
+    The listing stops at the page with the first data file."""
+    bucket, prefix = split_s3_uri(uri)
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return any(is_data_file(o["Key"], prefix) for page in pages for o in page.get("Contents", []))
+
+
 def load_silver_customers(spark: SparkSession, silver_path: str) -> DataFrame:
     """Every snapshot of the silver table, lazily: Spark lists the files here and reads nothing yet."""
     return spark.read.schema(SILVER_DDL).parquet(silver_path)
@@ -502,10 +537,18 @@ def main(glue_context: GlueContext, job: Job, args: JobArguments) -> None:
     spark.conf.set("spark.sql.session.timeZone", "UTC")  # timestamps are read and written as UTC
     logger = glue_context.get_logger()
 
-    silver = load_silver_customers(spark, args.input_silver_path)
-    snapshot = newest_partition_value(silver.inputFiles(), PARTITION_KEY)
-    if snapshot is None:  # overwriting gold with nothing would delete the current customers
-        raise RuntimeError(f"no {PARTITION_KEY}=<value>/ partition with data files under {args.input_silver_path}")
+    import boto3
+
+    # No snapshot yet: gold stays as it is (overwriting it with nothing would delete its customers).
+    snapshot = None
+    if has_data_files(boto3.client("s3"), args.input_silver_path):
+        silver = load_silver_customers(spark, args.input_silver_path)
+        snapshot = newest_partition_value(silver.inputFiles(), PARTITION_KEY)
+    if snapshot is None:
+        logger.info(f"[{args.env}] no {PARTITION_KEY}=<value>/ partition with data files under "
+                    f"{args.input_silver_path}: nothing to do, {args.output_gold_path} is left as it is")
+        job.commit()
+        return
     logger.info(f"[{args.env}] {args.input_silver_database}.customers {PARTITION_KEY}={snapshot} -> "
                 f"{args.output_gold_database} {args.output_gold_path}, "
                 f"emails tokenized by {args.pii_tokenizer_function}")

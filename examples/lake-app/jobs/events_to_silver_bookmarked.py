@@ -3,7 +3,9 @@
 The bookmark makes each run read only the bronze files added since the last committed run. A batch
 rarely holds a whole day, so each day it touches is rewritten from the stored events of that day
 plus the new ones, one row per `event_id` (the new batch alone would delete the stored events).
-The `transform_*`/`clean_*` functions only take and return DataFrames: test them without Glue."""
+The `transform_*`/`clean_*` functions only take and return DataFrames: test them without Glue.
+A run with nothing to read (no file under the input yet, or none the bookmark has not passed) logs
+"nothing to do", writes nothing and commits (the bookmark stays where it was)."""
 
 import sys
 from dataclasses import dataclass, field
@@ -54,6 +56,25 @@ def read_arguments(argv: list[str]) -> JobArguments:
         output_silver_path=resolved["output_silver_path"],
         output_silver_database=resolved["output_silver_database"],
         temp_dir=resolved.get("TempDir"), raw_args=resolved)
+
+
+def has_input_files(spark: SparkSession, uri: str) -> bool:
+    """Whether a file Spark would read exists under `uri`, asked of the Hadoop FileSystem Spark reads
+    with (so it sees what Spark sees). On S3 a prefix without objects does not exist. Hidden files (a
+    path part below `uri` starting with `_` or `.`: `_SUCCESS`, `_temporary/`, `.crc`) are not data;
+    the listing stops at the first file."""
+    jvm = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(uri)
+    file_system = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    if not file_system.exists(path):
+        return False
+    root = file_system.makeQualified(path).toUri().getPath().rstrip("/") + "/"
+    files = file_system.listFiles(path, True)  # recursive, paged: stops at the first data file
+    while files.hasNext():
+        rest = files.next().getPath().toUri().getPath()[len(root):]
+        if not any(part.startswith(("_", ".")) for part in rest.split("/")):
+            return True
+    return False
 
 
 def load_new_bronze_events(glue_context: GlueContext, bronze_path: str) -> DataFrame:
@@ -121,14 +142,23 @@ def main(glue_context: GlueContext, job: Job, args: JobArguments) -> None:
     logger = glue_context.get_logger()
     logger.info(f"[{args.env}] {args.input_bronze_database} -> {args.output_silver_database}")
 
+    # No file at all (a new lake): the read is skipped, Glue's behaviour on a missing path is not
+    # documented. With files but none new, the bookmark gives an empty frame without columns.
+    if not has_input_files(spark, args.input_bronze_path):
+        logger.info(f"[{args.env}] no input under {args.input_bronze_path}: nothing to do")
+        job.commit()
+        return
     raw_events = load_new_bronze_events(glue_context, args.input_bronze_path)
     new_events = clean_events(raw_events).cache()  # used twice: for the day list and the write
     days = event_days(new_events)
-    if days:  # else no new file (or no valid event): nothing to write
+    if not days:  # no new file, or no valid event in the new ones
+        logger.info(f"[{args.env}] no new event under {args.input_bronze_path} since the last committed run: "
+                    "nothing to do")
+    else:
         stored_events = load_silver_events(spark, args.output_silver_path, days)
         merged_events = transform_merge_events(stored_events, new_events)
         save_silver_events(merged_events, args.output_silver_path)
-    logger.info(f"[{args.env}] rewrote {len(days)} event_date partition(s)")
+        logger.info(f"[{args.env}] rewrote {len(days)} event_date partition(s)")
 
     # Bookmarks do not make a job atomic: commit moves the bookmark past the files read above,
     # so commit only after the write succeeded. A failure raises before this line; the next run

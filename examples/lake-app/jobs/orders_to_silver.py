@@ -3,7 +3,8 @@
 A plain job (no bookmarks): every run reads the whole bronze input and rewrites each
 `order_date` partition it produces, so rerunning it gives the same result.
 The `transform_*`/`clean_*` functions only take and return DataFrames: test them with a
-local SparkSession, without Glue.
+local SparkSession, without Glue. A run that finds no input file (a new lake's first runs) logs
+"nothing to do", writes nothing and succeeds: Spark would fail on a path that does not exist.
 """
 
 import sys
@@ -58,6 +59,25 @@ def read_arguments(argv: list[str]) -> JobArguments:
         temp_dir=resolved.get("TempDir"), raw_args=resolved)
 
 
+def has_input_files(spark: SparkSession, uri: str) -> bool:
+    """Whether a file Spark would read exists under `uri`, asked of the Hadoop FileSystem Spark reads
+    with (so it sees what Spark sees). On S3 a prefix without objects does not exist, and reading it
+    fails (`[PATH_NOT_FOUND] Path does not exist`). Hidden files (a path part below `uri` starting
+    with `_` or `.`: `_SUCCESS`, `_temporary/`, `.crc`) are not data; the listing stops at the first file."""
+    jvm = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(uri)
+    file_system = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    if not file_system.exists(path):
+        return False
+    root = file_system.makeQualified(path).toUri().getPath().rstrip("/") + "/"
+    files = file_system.listFiles(path, True)  # recursive, paged: stops at the first data file
+    while files.hasNext():
+        rest = files.next().getPath().toUri().getPath()[len(root):]
+        if not any(part.startswith(("_", ".")) for part in rest.split("/")):
+            return True
+    return False
+
+
 def load_bronze_orders(spark: SparkSession, bronze_path: str) -> DataFrame:
     """Reads every raw JSON order under `bronze_path` (malformed lines become null rows)."""
     reader = spark.read.schema(BRONZE_ORDERS_SCHEMA).option("recursiveFileLookup", "true")
@@ -103,6 +123,10 @@ def main(glue_context: GlueContext, job: Job, args: JobArguments) -> None:
     logger = glue_context.get_logger()
     logger.info(f"[{args.env}] {args.input_bronze_database} -> {args.output_silver_database}")
 
+    if not has_input_files(spark, args.input_bronze_path):
+        logger.info(f"[{args.env}] no input under {args.input_bronze_path}: nothing to do")
+        job.commit()
+        return
     raw_orders = load_bronze_orders(spark, args.input_bronze_path)
     silver_orders = transform_latest_orders(clean_orders(raw_orders))
     save_silver_orders(silver_orders, args.output_silver_path)

@@ -9,6 +9,8 @@ writes only its provider's prefixes:
 
 A run rewrites the `event_date` partitions of its provider that it produces and nothing else, so a
 rerun (or a run that took over the lock of a dead one) gives the same result.
+A run that finds no file of its provider (a provider registered before its first delivery) logs
+"nothing to do", writes nothing and succeeds: Spark would fail on a path that does not exist.
 
 The argument and path functions are pure and carry doctests (`python3 -m doctest` runs them
 without Spark or Glue); Spark and Glue are imported only where they are used.
@@ -70,6 +72,25 @@ def provider_path(base: str, provider: str) -> str:
     return f"{base.rstrip('/')}/provider={provider}/"
 
 
+def has_input_files(spark, uri: str) -> bool:
+    """Whether a file Spark would read exists under `uri`, asked of the Hadoop FileSystem Spark reads
+    with (so it sees what Spark sees). On S3 a prefix without objects does not exist, and reading it
+    fails (`[PATH_NOT_FOUND] Path does not exist`). Hidden files (a path part below `uri` starting
+    with `_` or `.`: `_SUCCESS`, `_temporary/`, `.crc`) are not data; the listing stops at the first file."""
+    jvm = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(uri)
+    file_system = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    if not file_system.exists(path):
+        return False
+    root = file_system.makeQualified(path).toUri().getPath().rstrip("/") + "/"
+    files = file_system.listFiles(path, True)  # recursive, paged: stops at the first data file
+    while files.hasNext():
+        rest = files.next().getPath().toUri().getPath()[len(root):]
+        if not any(part.startswith(("_", ".")) for part in rest.split("/")):
+            return True
+    return False
+
+
 def load_provider_events(spark, bronze_path: str):
     """Reads every raw JSON event of the provider (an explicit schema: a new field cannot leak into silver)."""
     from pyspark.sql import types as T
@@ -103,9 +124,15 @@ def main(glue_context, job, args: JobArguments) -> None:
     job.init(args.job_name, args.raw_args)
     spark = glue_context.spark_session
     spark.conf.set("spark.sql.session.timeZone", "UTC")
-    glue_context.get_logger().info(f"[{args.env}] provider {args.provider}")
+    logger = glue_context.get_logger()
+    logger.info(f"[{args.env}] provider {args.provider}")
 
-    events = load_provider_events(spark, provider_path(args.input_bronze_path, args.provider))
+    bronze = provider_path(args.input_bronze_path, args.provider)
+    if not has_input_files(spark, bronze):
+        logger.info(f"[{args.env}] no input under {bronze}: nothing to do")
+        job.commit()
+        return
+    events = load_provider_events(spark, bronze)
     save_provider_events(transform_events(events), provider_path(args.output_silver_path, args.provider))
     job.commit()
 
