@@ -5,6 +5,7 @@
  * what was given and what is expected.
  */
 import { DURATION_TEXT_EXPECTED, formatDurationText, parseDurationText } from '../private/duration-text';
+import { RUN_ID_PREFIX } from '../processing/reprocess-tag';
 
 export const PROGRAM = 'cdk-glue-lake';
 
@@ -213,7 +214,12 @@ const FLAGS: Record<CommandName, readonly FlagSpec[]> = {
 // Values
 // ---------------------------------------------------------------------------------------------
 
-const RUN_ID_PATTERN = /^jr_[A-Za-z0-9_-]+$/;
+/**
+ * A run id: the prefix every Glue run id has (shared with the reprocessing state machine's input check,
+ * which accepts the prefix followed by anything non-empty), then letters, digits, `_` or `-`. Stricter than
+ * the state machine, so that a typo fails here, before an execution starts.
+ */
+const RUN_ID_PATTERN = new RegExp(`^${RUN_ID_PREFIX.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[A-Za-z0-9_-]+$`);
 const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
 const STATE_MACHINE_ARN_PATTERN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
 const REGION_PATTERN = /^[a-z]{2,}(-[a-z0-9]+)+$/;
@@ -238,7 +244,7 @@ function duration(command: CommandName, flag: string, text: string): number {
 }
 
 function runId(command: CommandName, flag: string, text: string): string {
-  if (!RUN_ID_PATTERN.test(text)) throw invalid(command, flag, 'a Glue job run id that starts with "jr_" (e.g. jr_0123abcd...)', text);
+  if (!RUN_ID_PATTERN.test(text)) throw invalid(command, flag, `a Glue job run id that starts with "${RUN_ID_PREFIX}" (e.g. ${RUN_ID_PREFIX}0123abcd...)`, text);
   return text;
 }
 

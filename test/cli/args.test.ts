@@ -1,4 +1,7 @@
 import { CliHarness } from './harness';
+import { parseArgs, UsageError } from '../../src/cli/args';
+import { RUN_ID_PREFIX, RUN_ID_STRING_MATCHES } from '../../src/processing/reprocess-tag';
+import { stringMatches } from '../helpers/string-matches';
 
 const RUN_JOBS_HINT = "Run 'cdk-glue-lake run-jobs --help' for usage.";
 const REPROCESS_HINT = "Run 'cdk-glue-lake reprocess --help' for usage.";
@@ -6,8 +9,9 @@ const REWIND_HINT = "Run 'cdk-glue-lake rewind --help' for usage.";
 const PROGRAM_HINT = "Run 'cdk-glue-lake --help' for usage.";
 const DURATION = 'a duration such as "90s", "10m", "1h30m" or "2h" (whole hours, minutes and seconds, more than zero)';
 const RUN_JOBS_FLAGS = '--tag, --job, --max-duration, --timeout, --region, --profile, --role-arn, --help';
-const A = 'jr_aaaa1111';
-const B = 'jr_bbbb2222';
+// Run ids as Glue returns them: jr_ and 64 lowercase hexadecimal digits.
+const A = 'jr_75857a45899985be4c4d941e90b6b396d6c92a4c7437aaf0bf102089fe21379d';
+const B = 'jr_663ea1bfffe5038f3f0cf667f14c4257eff52d77ce7f2a218f72e9286616ea39';
 
 describe('argument errors: one line naming the flag, what was given and what is expected; exit 2; nothing called', () => {
   test.each<[string, string[], string, string]>([
@@ -133,5 +137,35 @@ describe('help and version', () => {
       stdout: 'cdk-glue-lake 1.2.3\n',
       stderr: '',
     });
+  });
+});
+
+describe('the command line and the reprocessing state machine agree on run ids', () => {
+  /** The state machine's check (BookmarkedJob): StringMatches RUN_ID_STRING_MATCHES, as Step Functions documents it, and not the bare prefix. */
+  const stateMachineAccepts = (id: string) => stringMatches(RUN_ID_STRING_MATCHES, id) && id !== RUN_ID_PREFIX;
+  const cliAccepts = (id: string) => {
+    try {
+      parseArgs(['rewind', '--job', 'j', '--to', id]);
+      return true;
+    } catch (e) {
+      if (e instanceof UsageError) return false;
+      throw e;
+    }
+  };
+
+  test.each<[string, boolean]>([
+    [A, true],
+    [B, true],
+    [`${A}_attempt_1`, true],
+    ['jr_', false],
+    ['jr', false],
+    [A.slice(3), false],
+    [A.toUpperCase(), false],
+    [`${A} `, false],
+    ['jr_?', false],
+    ['jr_*', false],
+  ])('%j: accepted by the command line: %s, and then by the state machine too', (id, accepted) => {
+    expect(cliAccepts(id)).toBe(accepted);
+    if (accepted) expect(stateMachineAccepts(id)).toBe(true);
   });
 });

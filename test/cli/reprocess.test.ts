@@ -101,7 +101,7 @@ describe('reprocess', () => {
   });
 
   test('execution FAILED: its error and cause are printed with its ARN; exit 1', async () => {
-    const cause = 'Glue job run jr_x failed: FAILED (An error occurred while calling o99.pyWriteDynamicFrame)';
+    const cause = 'Glue job run jr_11507a0e2f5e69d5dfa40a62a1bd7b6ee57e6bcd85c67c9b8431b36fff21c437 failed: FAILED (An error occurred while calling o99.pyWriteDynamicFrame)';
     const cli = harness('FAILED', 95, {
       error: 'GlueJobRunFailed',
       cause,
