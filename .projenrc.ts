@@ -106,8 +106,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     ignorePatterns: ['integ/node_modules/', 'integ/*.snapshot/', 'cdk.out/', '*.d.ts', '.pacmak-python/'],
   },
 
-  gitignore: ['__pycache__/', 'cdk.out/', '.pacmak-python/', 'integ/node_modules/', 'integ/cdk.out/', '*.tsbuildinfo', '.cdk.staging/'],
-  npmIgnoreOptions: { ignorePatterns: ['/integ/', '/examples/', '/.ci/', '/scripts/', '/cdk.out/', '/.pacmak-python/'] },
+  gitignore: ['__pycache__/', 'cdk.out/', '.pacmak-python/', 'integ/node_modules/', 'integ/cdk.out/', '*.tsbuildinfo', '.cdk.staging/', '.venv-test/'],
+  npmIgnoreOptions: { ignorePatterns: ['/integ/', '/examples/', '/.ci/', '/scripts/', '/cdk.out/', '/.pacmak-python/', '/.venv-test/'] },
 
   tsconfigDev: {
     include: ['examples/**/*.ts', 'integ/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
@@ -179,13 +179,21 @@ project.addTask('integ:update', {
   ],
 });
 
-// `test` = bundle -> jest (from projen) -> integ verification -> eslint (from projen, last).
+// The example Glue jobs and the integ probes on a local Spark (pytest in .venv-test, created on first use).
+const testPython = project.addTask('test:python', {
+  description: 'Run the Glue job scripts\' Python tests on a local Spark (creates .venv-test from the pinned requirements on first use)',
+  exec: 'scripts/python-test.sh',
+  receiveArgs: true,
+});
+
+// `test` = bundle -> jest (from projen) -> Python job tests -> integ verification -> eslint (from projen, last).
 const testTask = project.tasks.tryFind('test')!;
 const eslintStep = project.tasks.tryFind('eslint')!;
 // The Lambda handlers are bundled first: the constructs synthesize their assets in the tests.
 testTask.reset();
 testTask.spawn(project.tasks.tryFind('bundle')!);
 testTask.exec('jest --passWithNoTests --ci', { receiveArgs: true });
+testTask.spawn(testPython);
 testTask.spawn(integVerify);
 testTask.spawn(eslintStep);
 
