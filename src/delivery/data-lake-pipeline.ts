@@ -1,4 +1,3 @@
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Aws, Duration, PhysicalName, RemovalPolicy, Stack, Stage, Token } from 'aws-cdk-lib';
@@ -15,6 +14,7 @@ import { acknowledgeAutoDeleteProvider, createAccessLogBucket, secureBucketDefau
 import { formatDurationText } from '../private/duration-text';
 import { Described, LakeValidationError } from '../private/errors';
 import { acknowledgeNag, flattenReference, HIPAA, inPacks, NagAcknowledgement, NIST, PCI } from '../private/nag';
+import { physicalName, shortHash, stackQualifiedPath } from '../private/naming';
 import { resolveRemovalPolicy } from '../private/removal-policy';
 import { enableServerAccessLogs } from '../storage/lake-layer';
 
@@ -265,6 +265,28 @@ export class DataLakePipeline extends Construct {
     // acknowledged precisely: every stage comes from `stages`.
     this.pipeline.buildPipeline();
     this.acknowledgePipelineFindings();
+    // At synthesis, when every stack of the app exists (another pipeline may come later).
+    this.node.addValidation({ validate: () => this.stackNameCollisions() });
+  }
+
+  /**
+   * CloudFormation stack names are unique per account and region: two stacks of the app deployed
+   * under one name to one account and region would overwrite each other (e.g. two pipelines whose
+   * factories add a stack with the same id to stages of the same name).
+   */
+  private stackNameCollisions(): string[] {
+    const where = (s: Stack) => (Token.isUnresolved(s.account) || Token.isUnresolved(s.region) ? undefined : `${s.account}/${s.region}/${s.stackName}`);
+    const stacks = this.node.root.node.findAll().filter((c): c is Stack => Stack.isStack(c) && where(c) !== undefined);
+    const errors: string[] = [];
+    for (const stack of this.stages.flatMap(stage => stage.node.findAll().filter((c): c is Stack => Stack.isStack(c)))) {
+      const other = where(stack) && stacks.find(s => s !== stack && where(s) === where(stack));
+      if (!other) continue;
+      errors.push(new LakeValidationError(this, CONSTRUCT, 'stageFactory',
+        new Described(`the stack '${stack.node.path}' (stack name '${stack.stackName}', account ${stack.account}, region ${stack.region})`),
+        `a stack name that no other stack of the app deploys to the same account and region (the stack '${other.node.path}' has it too): `
+        + 'give the stack another id or an explicit stackName in createStacks').message);
+    }
+    return errors;
   }
 
   /** The CodeBuild step that runs the stage's jobs, and the role it assumes in the stage's account. */
@@ -272,7 +294,7 @@ export class DataLakePipeline extends Construct {
     stage: Stage, config: LakeStageConfig, test: StageIntegrationTest, source: pipelines.CodePipelineSource,
     pipelineAccount: string, cliPackage: string,
   ): pipelines.CodeBuildStep {
-    const names = integrationRoleNames(this, config.name);
+    const names = integrationTestNames(this, config.name);
     const stepRole = new iam.Role(this, `${config.name}IntegrationTestStepRole`, {
       roleName: names.step,
       assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com'),
@@ -284,7 +306,7 @@ export class DataLakePipeline extends Construct {
       trustedRoleArn: `arn:${Aws.PARTITION}:iam::${pipelineAccount}:role/${names.step}`,
       pipelineAccount,
       test,
-      stackName: `${config.name}-LakeIntegrationTestAccess`,
+      stackName: names.stack,
       description: `cdk-glue-lake: the role the delivery pipeline assumes to run the integration test of stage ${config.name}`,
     });
     const testRoleArn = `arn:${Aws.PARTITION}:iam::${config.account}:role/${names.test}`;
@@ -389,12 +411,29 @@ function wildcardReason(resource: string, artifactObjects: string, condition: un
   return undefined;
 }
 
-/** The names of the integration test roles of a stage: deterministic, because they are used across accounts. */
-function integrationRoleNames(pipeline: Construct, stageName: string): { step: string; test: string } {
-  const hash = crypto.createHash('sha256').update(`${pipeline.node.path}/${stageName}`).digest('hex').slice(0, 8);
+/**
+ * The names of a stage's integration test roles and of the stack that holds the test role in the
+ * stage account: deterministic (they are used across accounts) and unique per pipeline, because
+ * other pipelines may deploy their own to the same account and region. A pipeline is identified by
+ * its account, region, stack name and construct path (another copy of the app under another stack
+ * name, or the same stack name in another pipeline account, is another pipeline).
+ */
+function integrationTestNames(pipeline: Construct, stageName: string): { step: string; test: string; stack: string } {
+  const stack = Stack.of(pipeline);
+  const { stackName, path: constructPath } = stackQualifiedPath(pipeline);
+  const hash = shortHash(stack.account, stack.region, stackName, ...constructPath, stageName);
   return {
+    // IAM role names: at most 64 characters (stage names have at most 32).
     step: `lake-it-step-${stageName}-${hash}`,
     test: `lake-it-${stageName}-${hash}`,
+    // CloudFormation stack names: at most 128 characters, e.g.
+    // Dev-LakeIntegrationTestAccess-SalesLakeDelivery-Delivery-1a2b3c4d (what it is, then whose).
+    // The stage name first: CDK Pipelines names the deploy actions after the stack name without it.
+    stack: physicalName(pipeline, {
+      maxLength: 128,
+      before: [stageName, 'LakeIntegrationTestAccess'],
+      qualifiers: [stack.account, stack.region],
+    }),
   };
 }
 

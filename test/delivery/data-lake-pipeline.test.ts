@@ -40,7 +40,8 @@ describe('DataLakePipeline stages', () => {
     expect(dev).not.toContain('Approve');
     expect(prod).toBe('Prod: Approve(1), SalesLake.Prepare(2), SalesLake.Deploy(3)');
     // The integration test runs after every stack of the stage is deployed.
-    expect(dev).toBe('Dev: LakeIntegrationTestAccess.Prepare(1), SalesLake.Prepare(1), LakeIntegrationTestAccess.Deploy(2), SalesLake.Deploy(2), IntegrationTest(3)');
+    const access = 'LakeIntegrationTestAccess-Delivery-LakePipeline-ab37317c';
+    expect(dev).toBe(`Dev: ${access}.Prepare(1), SalesLake.Prepare(1), ${access}.Deploy(2), SalesLake.Deploy(2), IntegrationTest(3)`);
   });
 
   test('any number of stages, no hard-coded names: three stages, approvals where asked', () => {
@@ -205,7 +206,7 @@ describe('DataLakePipeline integration test', () => {
     expect(spec.phases.install).toEqual({ 'runtime-versions': { nodejs: '20' } });
     const version = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
     expect(spec.phases.build.commands).toEqual([
-      `npx --yes cdk-glue-lake@${version} run-jobs --region eu-west-1 --role-arn 'arn:<partition>:iam::111111111111:role/lake-it-Dev-5c750b30' `
+      `npx --yes cdk-glue-lake@${version} run-jobs --region eu-west-1 --role-arn 'arn:<partition>:iam::111111111111:role/lake-it-Dev-e4042f60' `
       + '--tag lake-integ=dev --timeout 1h',
     ]);
     // The CLI's own timeout (1 h) comes first; the build's leaves time to install it and report.
@@ -221,7 +222,7 @@ describe('DataLakePipeline integration test', () => {
     const { template } = synthesizePipeline({ stages: [dev], cliPackage: '@acme/cdk-glue-lake@1.4.2' });
     const { spec, project } = buildSpecOf(template, 'LakePipelineDevIntegrationTest');
     expect(spec.phases.build.commands).toEqual([
-      'npx --yes @acme/cdk-glue-lake@1.4.2 run-jobs --region eu-west-1 --role-arn \'arn:<partition>:iam::111111111111:role/lake-it-Dev-5c750b30\' '
+      'npx --yes @acme/cdk-glue-lake@1.4.2 run-jobs --region eu-west-1 --role-arn \'arn:<partition>:iam::111111111111:role/lake-it-Dev-e4042f60\' '
       + '--job \'orders to silver\' --job events-to-silver --max-duration 10m --timeout 1h30m',
     ]);
     expect(project.TimeoutInMinutes).toBe(105);
@@ -229,7 +230,7 @@ describe('DataLakePipeline integration test', () => {
 
   test('the step role may only assume the stage\'s test role', () => {
     const { template } = synthesizePipeline();
-    const roles = template.findResources('AWS::IAM::Role', { Properties: { RoleName: 'lake-it-step-Dev-5c750b30' } });
+    const roles = template.findResources('AWS::IAM::Role', { Properties: { RoleName: 'lake-it-step-Dev-e4042f60' } });
     const [roleId, role] = Object.entries(roles)[0] as [string, any];
     expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
       { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' } },
@@ -242,7 +243,7 @@ describe('DataLakePipeline integration test', () => {
       Sid: 'AssumeTheStageIntegrationTestRole',
       Action: 'sts:AssumeRole',
       Effect: 'Allow',
-      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/lake-it-Dev-5c750b30']] },
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/lake-it-Dev-e4042f60']] },
     }]);
     // Nothing else outside CodeBuild's logs and reports and the pipeline's artifacts.
     const others = statements.flatMap((s: any) => ([] as string[]).concat(s.Action)).filter(a => !/^(logs|codebuild|s3|kms|sts):/.test(a));
@@ -252,15 +253,15 @@ describe('DataLakePipeline integration test', () => {
   test('the test role lives in the stage account, trusts only the step role, and may only list, start and read the tagged jobs', () => {
     const { pipeline } = synthesizePipeline();
     const access = stageStack(pipeline.stages[0], 'IntegrationTestAccess');
-    expect([access.account, access.region, access.stackName]).toEqual(['111111111111', 'eu-west-1', 'Dev-LakeIntegrationTestAccess']);
+    expect([access.account, access.region, access.stackName]).toEqual(['111111111111', 'eu-west-1', 'Dev-LakeIntegrationTestAccess-Delivery-LakePipeline-ab37317c']);
     const template = Template.fromStack(access);
     const role = Object.values(template.findResources('AWS::IAM::Role'))[0] as any;
-    expect(role.Properties.RoleName).toBe('lake-it-Dev-5c750b30');
+    expect(role.Properties.RoleName).toBe('lake-it-Dev-e4042f60');
     expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{
       Action: 'sts:AssumeRole',
       Effect: 'Allow',
       Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::000000000000:root']] } },
-      Condition: { ArnEquals: { 'aws:PrincipalArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::000000000000:role/lake-it-step-Dev-5c750b30']] } } },
+      Condition: { ArnEquals: { 'aws:PrincipalArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::000000000000:role/lake-it-step-Dev-e4042f60']] } } },
     }]);
     expect(role.Properties.Policies).toBeUndefined();
     template.resourceCountIs('AWS::IAM::Policy', 0);
@@ -297,10 +298,61 @@ describe('DataLakePipeline integration test', () => {
     expect(Object.keys(template.findResources('AWS::CodeBuild::Project')).filter(id => id.includes('ProdIntegrationTest'))).toEqual([]);
   });
 
+  describe('names unique per pipeline: another pipeline may deploy its own test stack and roles to the same stage account', () => {
+    /** The test stack name and role names of the Dev stage of a pipeline built with these changes. */
+    function namesOf(change: { stackName?: string; stackId?: string; pipelineId?: string; env?: typeof PIPELINE_ENV; stage?: string } = {}) {
+      const app = new App();
+      const stack = new Stack(app, change.stackId ?? 'Delivery', { env: change.env ?? PIPELINE_ENV, stackName: change.stackName });
+      const pipeline = new DataLakePipeline(stack, change.pipelineId ?? 'LakePipeline', {
+        source: pipelines.CodePipelineSource.s3(new s3.Bucket(stack, 'Source'), 'app.zip'),
+        stages: [{ ...DEV, name: change.stage ?? DEV.name }],
+        stageFactory: new SalesLakeFactory(),
+      });
+      const access = stageStack(pipeline.stages[0], 'IntegrationTestAccess');
+      const testRole = (Object.values(Template.fromStack(access).findResources('AWS::IAM::Role'))[0] as any).Properties.RoleName;
+      const stepRole = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Role'))
+        .map((r: any) => r.Properties.RoleName).find((n: unknown) => typeof n === 'string');
+      return { stack: access.stackName, testRole, stepRole };
+    }
+
+    test.each([
+      ['another stack name (a copy of the app)', { stackName: 'SalesDeliveryCopy' }],
+      ['another stack id', { stackId: 'MarketingDelivery' }],
+      ['another construct id of the pipeline', { pipelineId: 'MarketingPipeline' }],
+      ['another pipeline account', { env: { ...PIPELINE_ENV, account: '999999999999' } }],
+      ['another pipeline region', { env: { ...PIPELINE_ENV, region: 'us-east-1' } }],
+      ['a stage name differing only in case (IAM names ignore case)', { stage: 'dev' }],
+    ])('%s: every name differs', (_, change) => {
+      const base = namesOf();
+      const other = namesOf(change);
+      expect(other.stack).not.toBe(base.stack);
+      expect(other.testRole.toLowerCase()).not.toBe(base.testRole.toLowerCase());
+      expect(other.stepRole.toLowerCase()).not.toBe(base.stepRole.toLowerCase());
+    });
+
+    test('the same pipeline synthesized again gets the same names (the pipeline account refers to them before they exist)', () => {
+      expect(namesOf()).toEqual(namesOf());
+      expect(namesOf()).toEqual({
+        stack: 'Dev-LakeIntegrationTestAccess-Delivery-LakePipeline-ab37317c',
+        testRole: 'lake-it-Dev-e4042f60',
+        stepRole: 'lake-it-step-Dev-e4042f60',
+      });
+    });
+
+    test('the test stack name fits CloudFormation\'s 128 characters, keeps its start and stays unique when shortened', () => {
+      const long = namesOf({ stackName: `Delivery${'X'.repeat(120)}`, stage: 'A'.repeat(32) });
+      const other = namesOf({ stackName: `Delivery${'X'.repeat(119)}Y`, stage: 'A'.repeat(32) });
+      expect(long.stack).toHaveLength(128);
+      expect(long.stack).toMatch(/^A{32}-LakeIntegrationTestAccess-DX+-LakePipeline-[0-9a-f]{8}$/);
+      expect(long.stack).toMatch(/^[A-Za-z][A-Za-z0-9-]*$/);
+      expect(other.stack).not.toBe(long.stack);
+    });
+  });
+
   test('test role names are unique per pipeline and stage, and fit IAM\'s 64 characters', () => {
     const a = synthesizePipeline().template;
     const names = Object.values(a.findResources('AWS::IAM::Role')).map((r: any) => r.Properties.RoleName).filter(Boolean);
-    expect(names).toEqual(['lake-it-step-Dev-5c750b30']);
+    expect(names).toEqual(['lake-it-step-Dev-e4042f60']);
     const longName: LakeStageConfig = { ...DEV, name: 'A'.repeat(32) };
     const b = synthesizePipeline({ stages: [longName] }).template;
     const longRole = Object.values(b.findResources('AWS::IAM::Role')).map((r: any) => r.Properties.RoleName).find(Boolean);
