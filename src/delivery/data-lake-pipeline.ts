@@ -144,6 +144,13 @@ export interface DataLakePipelineProps {
  *
  * The stack holding the pipeline needs an explicit `env` (account and region), and every stage
  * account must be bootstrapped with `--trust <pipeline account>` (see the README).
+ *
+ * Several pipelines may deploy to one stage account: the integration test stack
+ * (`<stage>-LakeIntegrationTestAccess-<pipeline stack name>-<pipeline id>-<hash>`) and roles
+ * (`lake-it-<stage>-<hash>`, `lake-it-step-<stage>-<hash>`) are named after the pipeline's account,
+ * region, stack name and construct path. The lake's stacks are named by the stage factory
+ * (`<stage>-<stack id>` by default); two stacks of the app deployed under one name to one account and
+ * region are refused at synthesis.
  */
 export class DataLakePipeline extends Construct {
   /** The CDK Pipelines pipeline (add waves or steps before synthesis if needed). */
