@@ -11,6 +11,9 @@ import { refPlaceholder, stateMachineDefinition } from '../helpers/asl';
 
 // The package's typings describe its ES module only, which a CommonJS test file (module node16)
 // cannot import; its CommonJS build has the same API, so require that with those types.
+// Every test runs the emulator: a generous timeout, so that a busy machine cannot fail them.
+jest.setTimeout(60_000);
+
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ExecutionError, StateMachine }: typeof LocalStepFunctions = require('aws-local-stepfunctions');
 
