@@ -63,7 +63,9 @@ export interface SharedJobResourcesProps {
 
   /**
    * Where the temporary bucket's server access logs go (under `glue-temp/`). Pass the lake's
-   * `accessLogsBucket` to keep one log bucket.
+   * `accessLogsBucket` to keep one log bucket, also from another stack (its bucket policy then
+   * admits log delivery from this account's buckets under `glue-temp/`). Must be a bucket defined in
+   * this app: the policy of an imported bucket cannot admit the S3 logging service, so it is refused.
    *
    * @default - a new access-log bucket (SSE-S3, logs expire after 90 days)
    */
@@ -186,7 +188,7 @@ export class SharedJobResources extends Construct {
       removalPolicy,
       autoDeleteObjects: destroy,
     });
-    enableServerAccessLogs(temp, accessLogs as s3.Bucket, 'glue-temp/');
+    enableServerAccessLogs(temp, accessLogs, 'glue-temp/', { scope: this, constructName: CONSTRUCT, prop: 'accessLogsBucket' });
     this.tempBucket = temp;
 
     // Created here, encrypted and with a retention, before any job writes: Glue would otherwise

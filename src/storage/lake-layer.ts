@@ -253,27 +253,52 @@ export class LakeLayer extends Construct implements IDataLocation {
   }
 }
 
+/** Who asks for server access logs, for the error when the destination cannot admit them. */
+export interface AccessLogsOwner {
+  /** The construct that receives the destination bucket. */
+  readonly scope: IConstruct;
+  /** Its type, e.g. `SharedJobResources`. */
+  readonly constructName: string;
+  /** The prop that carries the destination bucket. */
+  readonly prop: string;
+}
+
 /**
  * Server access logs to `target` under `prefix`, with the bucket policy the S3 logging service
  * needs, whatever the app's `@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy` flag says (the ACL
  * alternative conflicts with enforced object ownership).
+ *
+ * In one stack, the statement admits the logging service for `source` only (`aws:SourceArn`).
+ * When `target` is in another stack (the lake's log bucket used by jobs of another stack), naming
+ * `source` in the target's policy would make the target's stack depend on the source's, while the
+ * source's stack already depends on the target's (the logging configuration names the target, jobs
+ * use the lake): a cycle. The statement then admits log delivery from buckets of this account
+ * (`aws:SourceAccount`) under `prefix` only.
+ *
+ * An imported `target` cannot take the statement (its policy is not managed here), and S3 would
+ * deliver no logs: it is refused with a `LakeValidationError`.
  */
-export function enableServerAccessLogs(source: s3.Bucket, target: s3.Bucket, prefix: string): void {
+export function enableServerAccessLogs(source: s3.Bucket, target: s3.IBucket, prefix: string, owner?: AccessLogsOwner): void {
   (source.node.defaultChild as s3.CfnBucket).loggingConfiguration = {
     destinationBucketName: target.bucketName,
     logFilePrefix: prefix,
   };
-  target.addToResourcePolicy(new iam.PolicyStatement({
+  const sameStack = Stack.of(source) === Stack.of(target);
+  const added = target.addToResourcePolicy(new iam.PolicyStatement({
     sid: `AllowAccessLogsFrom${prefix.replace(/[^A-Za-z0-9]/g, '')}`,
     effect: iam.Effect.ALLOW,
     principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
     actions: ['s3:PutObject'],
     resources: [target.arnForObjects(`${prefix}*`)],
-    conditions: {
-      ArnLike: { 'aws:SourceArn': source.bucketArn },
-      StringEquals: { 'aws:SourceAccount': Stack.of(source).account },
-    },
+    conditions: sameStack
+      ? { ArnLike: { 'aws:SourceArn': source.bucketArn }, StringEquals: { 'aws:SourceAccount': Stack.of(source).account } }
+      : { StringEquals: { 'aws:SourceAccount': Stack.of(target).account } },
   }));
+  if (added.statementAdded) return;
+  const prop = owner?.prop ?? 'accessLogsBucket';
+  throw new LakeValidationError(owner?.scope ?? source, owner?.constructName ?? 'S3 server access logs', prop,
+    new Described(`the imported bucket at '${target.node.path}', whose bucket policy this app cannot change`),
+    `a bucket defined in this app (new s3.Bucket, e.g. the lake's accessLogsBucket): S3 delivers server access logs only when the destination's bucket policy allows the logging service (logging.s3.amazonaws.com) to put them under '${prefix}'; leave ${prop} unset for a new log bucket`);
 }
 
 /** The role of the stack's auto-delete-objects provider (created by `autoDeleteObjects: true`). */

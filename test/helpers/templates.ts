@@ -42,7 +42,7 @@ export class AppTemplates {
    * `{ Fn::ImportValue }` (followed to the exporting stack). Throws for anything else.
    */
   public resourceOf(stackName: string, value: any): string {
-    if (value?.Ref && typeof value.Ref === 'string') return `${stackName}/${value.Ref}`;
+    if (value?.Ref && typeof value.Ref === 'string' && !value.Ref.startsWith('AWS::')) return `${stackName}/${value.Ref}`;
     if (value?.['Fn::GetAtt']) return `${stackName}/${value['Fn::GetAtt'][0]}`;
     if (value?.['Fn::ImportValue']) {
       const name = value['Fn::ImportValue'];
@@ -67,14 +67,18 @@ export class AppTemplates {
     return found;
   }
 
-  /** The resource statements of a role's policies allow `action` on (as `<stack>/<logical id>`, references only). */
+  /**
+   * The resources the statements of a role's policies allow `action` on, as `<stack>/<logical id>`:
+   * a reference, or the resource an ARN built with `Fn::Join` starts from (objects of a bucket).
+   */
   public resourcesAllowed(roleId: string, action: string, condition?: (c: any) => boolean): string[] {
     const ids: string[] = [];
     for (const { stack, statement } of this.roleStatements(roleId)) {
       if (statement.Effect !== 'Allow' || !([] as string[]).concat(statement.Action).includes(action)) continue;
       if (condition && !condition(statement.Condition)) continue;
       for (const r of ([] as any[]).concat(statement.Resource)) {
-        const id = this.tryResourceOf(stack, r);
+        const base = r?.['Fn::Join'] ? r['Fn::Join'][1].find((part: any) => typeof part !== 'string' && this.tryResourceOf(stack, part)) : r;
+        const id = base === undefined ? undefined : this.tryResourceOf(stack, base);
         if (id) ids.push(id);
       }
     }
