@@ -294,6 +294,7 @@ export function executionInput(partitionId: string, frequencyMinutes: number, sl
   return {
     partitionId,
     slot: slot.toISOString(),
+    slotSeconds: slot.getTime() / 1000,
     nextDueAt: slot.getTime() / 1000 + frequencyMinutes * 60,
     takeOverExecution,
   };

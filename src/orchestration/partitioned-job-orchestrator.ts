@@ -39,12 +39,17 @@ export const MAX_DECLARED_PARTITIONS = 500;
 const GLUE_DEFAULT_TIMEOUT_MINUTES = 2880;
 /** What an execution may spend waiting for a free run slot (the ConcurrentRunsExceeded retries) and updating the registry. */
 const EXECUTION_TIMEOUT_MARGIN_MINUTES = 90;
+/** The most reserved concurrency accepted for the dispatcher (as for the tokenizer's functions). */
+const MAX_RESERVED_CONCURRENCY = 10_000;
+
+/** The error recorded when a job run returns without an error but did not succeed (e.g. it was stopped). */
+export const RUN_NOT_SUCCEEDED_ERROR = 'JobRunNotSucceeded';
 
 /** The error of an execution whose input is not what the dispatcher sends. */
 export const PARTITION_INPUT_ERROR = 'InvalidPartitionInput';
 /** The cause that explains the expected input. */
 export const PARTITION_INPUT_CAUSE =
-  'Expected {"partitionId": "<id>", "slot": "<ISO 8601 time>", "nextDueAt": <epoch seconds>, "takeOverExecution": "none" | "<execution ARN>"}, '
+  'Expected {"partitionId": "<id>", "slot": "<ISO 8601 time>", "slotSeconds": <epoch seconds>, "nextDueAt": <epoch seconds>, "takeOverExecution": "none" | "<execution ARN>"}, '
   + 'as the dispatcher sends it; to run a partition now, set its dueAt to 0 in the registry instead.';
 
 /**
@@ -149,6 +154,18 @@ export interface PartitionedJobOrchestratorProps {
    * @default - the alarms have no action
    */
   readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * Reserved concurrency of the dispatcher function: at most this many dispatches run at once.
+   * Reserved concurrency is taken from the account's unreserved pool, and Lambda refuses a
+   * reservation that leaves less than its minimum unreserved (new accounts have a reduced quota),
+   * so none is reserved by default. Overlapping dispatches are safe without it: an execution's name
+   * is derived from the partition and the slot, and an execution takes its partition only while no
+   * other execution holds it and it is still due at its slot.
+   *
+   * @default - none: the dispatcher shares the account's unreserved concurrency
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -158,12 +175,15 @@ export interface PartitionedJobOrchestratorProps {
  * - the partition registry: a DynamoDB table (on-demand, customer-managed key, point-in-time
  *   recovery, deletion protection, RETAIN) with a `due` index the dispatcher queries;
  * - the schedule: an EventBridge rule (UTC cron, every 15 minutes by default) invoking the
- *   dispatcher, a Node 22 ARM Lambda with reserved concurrency 1, which starts one execution per
- *   due partition with a deterministic name (partition and slot), so that a retried dispatch never
- *   starts a partition twice, and which frees the lock of an execution that died;
+ *   dispatcher, a Node 22 ARM Lambda (no reserved concurrency unless `reservedConcurrency` is set),
+ *   which starts one execution per due partition with a deterministic name (partition and slot), so
+ *   that a retried or overlapping dispatch never starts a partition twice in a slot, and which frees
+ *   the lock of an execution that died;
  * - the per-partition state machine (Standard, logged, traced): mark the partition running with a
- *   conditional update, run the job with `startJobRun.sync` (retrying while the job has no free run
- *   slot), mark it succeeded, or on any error mark it failed and fail;
+ *   conditional update (it must still be due at the slot and not held by another execution), run
+ *   the job with `startJobRun.sync` (retrying while the job has no free run slot), mark it succeeded
+ *   when the run's state is `SUCCEEDED`, or otherwise (an error, or a run that ended in another
+ *   state such as `STOPPED`) mark it failed and fail;
  * - alarms on failed, timed-out and aborted executions and on dispatcher errors.
  */
 export class PartitionedJobOrchestrator extends Construct {
@@ -213,6 +233,7 @@ export class PartitionedJobOrchestrator extends Construct {
     this.maxConcurrentPartitions = this.resolveConcurrency(props.maxConcurrentPartitions, jobFacts);
     const partitions = this.validatePartitions(props.partitions ?? [], intervalMinutes);
     const executionTimeout = this.resolveExecutionTimeout(props.executionTimeout, jobFacts);
+    const reservedConcurrency = this.validateReservedConcurrency(props.reservedConcurrency);
     if (job instanceof BookmarkedJob) {
       Annotations.of(this).addWarningV2('cdk-glue-lake:partitionedBookmarks',
         'the job is a BookmarkedJob: a job has one bookmark state, shared by the runs of every partition. '
@@ -256,7 +277,7 @@ export class PartitionedJobOrchestrator extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: Duration.minutes(2),
-      reservedConcurrentExecutions: 1,
+      reservedConcurrentExecutions: reservedConcurrency,
       // A dispatch that failed is retried (the same slot names the same executions) until the next slot.
       retryAttempts: 2,
       maxEventAge: Duration.minutes(Math.max(1, Math.min(intervalMinutes, 360))),
@@ -272,7 +293,7 @@ export class PartitionedJobOrchestrator extends Construct {
         [ENV_MAX_CONCURRENT_PARTITIONS]: String(this.maxConcurrentPartitions),
       },
     });
-    this.grantDispatcher(key);
+    this.grantDispatcher(key, reservedConcurrency !== undefined);
 
     this.scheduleRule = new events.Rule(this, 'Schedule', {
       description: `Wakes the dispatcher of ${this.node.path} every ${this.scheduleInterval.toHumanString()}`,
@@ -307,7 +328,13 @@ export class PartitionedJobOrchestrator extends Construct {
     const names = (...attributes: string[]) => Object.fromEntries(attributes.map(a => [`#${a}`, a]));
     const str = (value: string) => tasks.DynamoAttributeValue.fromString(value);
     const key_ = { [PARTITION_ID]: str(sfn.JsonPath.stringAt('$.partitionId')) };
-    const throttling = ['DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.RequestLimitExceeded', 'DynamoDB.ThrottlingException', 'DynamoDB.InternalServerErrorException'];
+    // The optimized DynamoDB integration reports DynamoDB's errors as DynamoDB.<name> (AWS SDK integrations would say
+    // DynamoDb.<name>). The documentation does not say whether <name> is the error code (RequestLimitExceeded,
+    // InternalServerError) or the exception's name (RequestLimitExceededException, ...): both are retried.
+    const throttling = [
+      'DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.RequestLimitExceeded', 'DynamoDB.RequestLimitExceededException',
+      'DynamoDB.ThrottlingException', 'DynamoDB.InternalServerError', 'DynamoDB.InternalServerErrorException',
+    ];
     const retryThrottling = <T extends sfn.TaskStateBase>(task: T): T => {
       task.addRetry({ errors: throttling, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6, jitterStrategy: sfn.JitterType.FULL });
       return task;
@@ -371,25 +398,52 @@ export class PartitionedJobOrchestrator extends Construct {
     });
     // The job has no free run slot (other partitions, a manual run): wait with backoff, up to about an hour.
     runJob.addRetry({ errors: ['Glue.ConcurrentRunsExceededException'], interval: Duration.minutes(1), backoffRate: 2, maxAttempts: 6, jitterStrategy: sfn.JitterType.FULL });
-    runJob.addRetry({ errors: ['Glue.ThrottlingException', 'Glue.InternalServiceException'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5, jitterStrategy: sfn.JitterType.FULL });
+    // Throttling: glue:startJobRun.sync has been seen to report Glue's (unmodelled) ThrottlingException as
+    // Glue.AWSGlueException, with the error code in the cause; both names are retried.
+    runJob.addRetry({
+      errors: ['Glue.ThrottlingException', 'Glue.AWSGlueException', 'Glue.InternalServiceException'],
+      interval: Duration.seconds(5),
+      backoffRate: 2,
+      maxAttempts: 5,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    // A run that FAILED or timed out fails the task (States.TaskFailed): recorded as a failure.
     runJob.addCatch(markFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
-    runJob.next(markSucceeded);
+
+    // The documentation does not say that a STOPPED run fails the task: only a SUCCEEDED run is a success.
+    const runNotSucceeded = new sfn.Pass(scope, 'RunNotSucceeded', {
+      comment: 'The run ended without an error but did not succeed (e.g. it was stopped): recorded as a failure.',
+      parameters: {
+        Error: RUN_NOT_SUCCEEDED_ERROR,
+        Cause: sfn.JsonPath.format('The Glue job run {} ended in state {}', sfn.JsonPath.stringAt('$.run.Id'), sfn.JsonPath.stringAt('$.run.JobRunState')),
+      },
+      resultPath: '$.failure',
+    });
+    runNotSucceeded.next(markFailed);
+    const checkRunState = new sfn.Choice(scope, 'CheckRunState')
+      .when(sfn.Condition.stringEquals('$.run.JobRunState', 'SUCCEEDED'), markSucceeded)
+      .otherwise(runNotSucceeded);
+    runJob.next(checkRunState);
 
     // Takes the partition unless another execution holds it; a dead execution's lock is taken over
     // when the dispatcher passes its ARN; a retry after a write whose answer was lost finds its own
-    // lock and goes on; an item deleted meanwhile is not re-created.
+    // lock and goes on; an item deleted meanwhile is not re-created. The partition must still be due
+    // at the slot: a run that ended after the dispatcher read the item (so that its lock looked
+    // stale) has moved dueAt past the slot, and is not run again.
     const markRunning = retryThrottling(new tasks.DynamoUpdateItem(scope, 'MarkRunning', {
       table,
       key: key_,
       updateExpression: `SET #${STATUS} = :running, #${EXECUTION_ARN} = :me, #${STARTED_AT} = :startedAt`,
-      conditionExpression: `attribute_exists(#${PARTITION_ID}) AND (attribute_not_exists(#${STATUS}) OR #${STATUS} <> :running `
+      conditionExpression: `attribute_exists(#${PARTITION_ID}) AND #${DUE_AT} <= :slot `
+        + `AND (attribute_not_exists(#${STATUS}) OR #${STATUS} <> :running `
         + `OR attribute_not_exists(#${EXECUTION_ARN}) OR #${EXECUTION_ARN} = :takeOver OR #${EXECUTION_ARN} = :me)`,
-      expressionAttributeNames: names(PARTITION_ID, STATUS, EXECUTION_ARN, STARTED_AT),
+      expressionAttributeNames: names(PARTITION_ID, DUE_AT, STATUS, EXECUTION_ARN, STARTED_AT),
       expressionAttributeValues: {
         ':running': str(STATUS_RUNNING),
         ':me': str(sfn.JsonPath.executionId),
         ':startedAt': str(sfn.JsonPath.stringAt('$$.Execution.StartTime')),
         ':takeOver': str(sfn.JsonPath.stringAt('$.takeOverExecution')),
+        ':slot': tasks.DynamoAttributeValue.numberFromString(sfn.JsonPath.format('{}', sfn.JsonPath.stringAt('$.slotSeconds'))),
       },
       resultPath: sfn.JsonPath.DISCARD,
     }));
@@ -399,6 +453,7 @@ export class PartitionedJobOrchestrator extends Construct {
 
     const validInput = sfn.Condition.and(
       sfn.Condition.isPresent('$.partitionId'), sfn.Condition.isString('$.partitionId'),
+      sfn.Condition.isPresent('$.slotSeconds'), sfn.Condition.isNumeric('$.slotSeconds'),
       sfn.Condition.isPresent('$.nextDueAt'), sfn.Condition.isNumeric('$.nextDueAt'),
       sfn.Condition.isPresent('$.takeOverExecution'), sfn.Condition.isString('$.takeOverExecution'),
     );
@@ -432,7 +487,7 @@ export class PartitionedJobOrchestrator extends Construct {
   }
 
   /** Query the due index, start (only) this state machine's executions, read their status. */
-  private grantDispatcher(key: kms.IKey): void {
+  private grantDispatcher(key: kms.IKey, reserved: boolean): void {
     const fn = this.dispatcher;
     iam.Grant.addToPrincipal({
       grantee: fn,
@@ -464,6 +519,10 @@ export class PartitionedJobOrchestrator extends Construct {
       { id: 'AwsSolutions-L1', reason: runtime },
       { id: 'Serverless-LambdaLatestVersion', reason: runtime },
       ...dispatcherNagReasons(),
+      ...(reserved ? [] : inPacks('LambdaConcurrency',
+        'Reserved concurrency is taken from the account\'s unreserved pool and cannot be deployed in accounts with a low concurrency quota; '
+        + 'overlapping dispatches are safe without it (deterministic execution names, conditional lock), and reservedConcurrency sets one.',
+        HIPAA, NIST)),
     );
   }
 
@@ -617,6 +676,15 @@ export class PartitionedJobOrchestrator extends Construct {
       }
       return { partitionId: id, frequencyMinutes: minutes };
     });
+  }
+
+  private validateReservedConcurrency(value: number | undefined): number | undefined {
+    const bad = value !== undefined && !Token.isUnresolved(value)
+      && (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_RESERVED_CONCURRENCY);
+    if (bad) {
+      throw new LakeValidationError(this, CONSTRUCT, 'reservedConcurrency', value, `an integer from 1 to ${MAX_RESERVED_CONCURRENCY}`);
+    }
+    return value;
   }
 
   private resolveExecutionTimeout(requested: Duration | undefined, job: JobFacts): Duration {

@@ -23,6 +23,12 @@
  * success (a partition being run stays in the due query, so it counts against the concurrency
  * budget), and a paused partition (`schedule` other than `active`) is not queried at all, so its
  * running execution is not counted.
+ *
+ * The state machine takes a partition (sets `status` to `RUNNING` and `executionArn` to itself)
+ * only while the item exists, is still due at the execution's slot (`dueAt <= slotSeconds`: a run
+ * that ended after the dispatcher read the item has moved `dueAt` past the slot), and no other
+ * execution holds it (`status` is not `RUNNING`, or the lock is its own, or it is the dead
+ * execution the dispatcher named in `takeOverExecution`).
  */
 
 /** The table's partition key. */
@@ -91,6 +97,8 @@ export interface PartitionExecutionInput {
   readonly partitionId: string;
   /** The schedule slot the execution belongs to (ISO 8601, UTC). */
   readonly slot: string;
+  /** The same slot in epoch seconds: the execution takes the partition only while its `dueAt` is at most this. */
+  readonly slotSeconds: number;
   /** When the partition is next due after a success: the slot plus its frequency (epoch seconds). */
   readonly nextDueAt: number;
   /** The ARN of the dead execution whose `RUNNING` lock this execution may take over, or `none`. */

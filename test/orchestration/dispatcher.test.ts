@@ -23,6 +23,9 @@ import {
 import { NO_TAKE_OVER, STATUS_FAILED, STATUS_RUNNING, STATUS_SUCCEEDED, type PartitionExecutionInput } from '../../src/orchestration/registry';
 import { startDynalite, type LocalDynamoDb } from '../helpers/dynalite';
 
+// Every test reads and writes dynalite: generous timeouts, so that a busy machine does not fail them.
+jest.setTimeout(120_000);
+
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:111111111111:stateMachine:PartitionRun';
 const executionArnOf = (name: string): string => `arn:aws:states:us-east-1:111111111111:execution:PartitionRun:${name}`;
 
@@ -270,6 +273,7 @@ describe('which partitions are started', () => {
     expect(sfn.startedInputs().get('stuck')).toEqual({
       partitionId: 'stuck',
       slot: SLOT,
+      slotSeconds: SLOT_SECONDS,
       nextDueAt: SLOT_SECONDS + 3600,
       takeOverExecution: arn,
     });
@@ -340,12 +344,14 @@ describe('execution names and inputs', () => {
     expect(JSON.parse(sfn.executions.get('hourly-20261121T1015Z')!.input)).toEqual({
       partitionId: 'hourly',
       slot: '2026-11-21T10:15:00.000Z',
+      slotSeconds: SLOT_SECONDS,
       nextDueAt: SLOT_SECONDS + 3600,
       takeOverExecution: 'none',
     });
     expect(JSON.parse(sfn.executions.get('daily-20261121T1015Z')!.input)).toEqual({
       partitionId: 'daily',
       slot: '2026-11-21T10:15:00.000Z',
+      slotSeconds: SLOT_SECONDS,
       nextDueAt: SLOT_SECONDS + 86_400,
       takeOverExecution: 'none',
     });
@@ -363,7 +369,7 @@ describe('execution names and inputs', () => {
     expect(summary.slot).toBe('2026-11-21T10:00:00.000Z');
     expect(sfn.names()).toEqual(['at-hour-20261121T1000Z']);
     expect(sfn.startedInputs('20261121T1000Z').get('at-hour')).toEqual({
-      partitionId: 'at-hour', slot: '2026-11-21T10:00:00.000Z', nextDueAt: hour + 7200, takeOverExecution: 'none',
+      partitionId: 'at-hour', slot: '2026-11-21T10:00:00.000Z', slotSeconds: hour, nextDueAt: hour + 7200, takeOverExecution: 'none',
     });
   });
 

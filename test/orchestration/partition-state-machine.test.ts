@@ -11,6 +11,9 @@ import { startDynalite, type LocalDynamoDb } from '../helpers/dynalite';
 // local stub; the three DynamoDB tasks send their real UpdateItem parameters (update and condition
 // expressions) to dynalite, so the registry's locking is exercised against a DynamoDB implementation.
 
+// Every test runs the emulator against dynalite: generous timeouts, so that a busy machine does not fail them.
+jest.setTimeout(120_000);
+
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ExecutionError, StateMachine }: typeof LocalStepFunctions = require('aws-local-stepfunctions');
 
@@ -29,7 +32,7 @@ const ENTERED = '2026-11-21T10:21:40.000Z';
 const RUN_ID = 'jr_' + 'd'.repeat(64);
 const SLOT_SECONDS = Date.UTC(2026, 10, 21, 10, 15) / 1000;
 const NEXT_DUE = SLOT_SECONDS + 3600;
-const INPUT = { partitionId: 'acme', slot: '2026-11-21T10:15:00.000Z', nextDueAt: NEXT_DUE, takeOverExecution: 'none' };
+const INPUT = { partitionId: 'acme', slot: '2026-11-21T10:15:00.000Z', slotSeconds: SLOT_SECONDS, nextDueAt: NEXT_DUE, takeOverExecution: 'none' };
 const FAILED_RUN_CAUSE = JSON.stringify({ Id: RUN_ID, JobRunState: 'FAILED', ErrorMessage: 'AnalysisException: Path does not exist: s3://bronze/acme/' });
 
 let ddb: LocalDynamoDb;
@@ -144,7 +147,7 @@ describe('success path', () => {
     const outcome = await execute(INPUT);
 
     expect(outcome.failure).toBeUndefined();
-    expect(outcome.states).toEqual(['CheckInput', 'MarkRunning', 'RunJob', 'MarkSucceeded', 'Done']);
+    expect(outcome.states).toEqual(['CheckInput', 'MarkRunning', 'RunJob', 'CheckRunState', 'MarkSucceeded', 'Done']);
     expect(outcome.glueCalls).toEqual([{ JobName: JOB_NAME, Arguments: { '--partition': 'acme' } }]);
     expect(outcome.dynamoTables).toEqual([REGISTRY_LOGICAL_ID, REGISTRY_LOGICAL_ID]);
     expect(await item()).toEqual({
@@ -204,7 +207,9 @@ describe('failure path', () => {
   test('a previous success is kept when a later run fails', async () => {
     await seed();
     await execute(INPUT);
-    const outcome = await execute(INPUT, { glue: [taskError('States.TaskFailed', FAILED_RUN_CAUSE)] });
+    // the next slot at which the partition is due again
+    const later = { ...INPUT, slot: new Date(NEXT_DUE * 1000).toISOString(), slotSeconds: NEXT_DUE, nextDueAt: NEXT_DUE + 3600 };
+    const outcome = await execute(later, { glue: [taskError('States.TaskFailed', FAILED_RUN_CAUSE)] });
 
     expect(outcome.failure?.error).toBe('States.TaskFailed');
     expect(await item()).toMatchObject({ status: 'FAILED', lastSuccessAt: ENTERED, lastRunId: RUN_ID, dueAt: NEXT_DUE });
@@ -222,7 +227,7 @@ describe('failure path', () => {
       })),
     });
 
-    expect(outcome.states).toEqual(['CheckInput', 'MarkRunning', 'RunJob', 'MarkSucceeded', 'MarkFailed', 'Failed']);
+    expect(outcome.states).toEqual(['CheckInput', 'MarkRunning', 'RunJob', 'CheckRunState', 'MarkSucceeded', 'MarkFailed', 'Failed']);
     expect(outcome.failure?.error).toBe('DynamoDB.ConditionalCheckFailedException');
     expect(await item()).toMatchObject({ status: 'RUNNING', executionArn: OTHER });
     expect(await item()).not.toHaveProperty('lastSuccessAt');
@@ -236,6 +241,52 @@ describe('failure path', () => {
     expect(outcome.failure).toEqual({ error: 'DynamoDB.AmazonDynamoDBException', cause: 'User is not authorized to perform: dynamodb:UpdateItem' });
     expect(outcome.glueCalls).toEqual([]);
     expect(await item()).toMatchObject({ status: 'SUCCEEDED', executionArn: OTHER });
+  });
+});
+
+describe('outcomes of the Glue run, as Step Functions reports them', () => {
+  // Under glue:startJobRun.sync a run that FAILED or TIMEOUT fails the task with States.TaskFailed. The documentation does
+  // not say what a STOPPED (or ERROR) run does to the task: if it returns normally, the run must not count as a success.
+  test.each(['STOPPED', 'ERROR', 'TIMEOUT', 'FAILED'])('a run returned in state %s is recorded as a failure, not a success; the partition stays due', async state => {
+    await seed({ dueAt: SLOT_SECONDS - 60 });
+    const outcome = await execute(INPUT, { glue: [{ Id: RUN_ID, JobRunState: state }] });
+
+    expect(outcome.states).toEqual(['CheckInput', 'MarkRunning', 'RunJob', 'CheckRunState', 'RunNotSucceeded', 'MarkFailed', 'Failed']);
+    const cause = `The Glue job run ${RUN_ID} ended in state ${state}`;
+    expect(outcome.failure).toEqual({ error: 'JobRunNotSucceeded', cause });
+    const recorded = await item();
+    expect(recorded).toMatchObject({ status: 'FAILED', lastError: 'JobRunNotSucceeded', lastCause: cause, lastFailureAt: ENTERED, dueAt: SLOT_SECONDS - 60 });
+    expect(recorded).not.toHaveProperty('lastSuccessAt');
+    expect(recorded).not.toHaveProperty('lastRunId');
+  });
+
+  test.each<[string, string, string]>([
+    ['a failed run', 'States.TaskFailed', FAILED_RUN_CAUSE],
+    ['a timed-out run', 'States.TaskFailed', JSON.stringify({ Id: RUN_ID, JobRunState: 'TIMEOUT', ErrorMessage: 'Job run timed out' })],
+    ['a denied StartJobRun', 'Glue.AccessDeniedException', 'User is not authorized to perform: glue:StartJobRun'],
+    ['a job that does not exist', 'Glue.EntityNotFoundException', 'Job not found'],
+  ])('%s (%s) is recorded once, without a retry', async (_, error, cause) => {
+    await seed();
+    const outcome = await execute(INPUT, { glue: [taskError(error, cause)] });
+
+    expect(outcome.glueCalls).toHaveLength(1);
+    expect(outcome.states).toEqual(['CheckInput', 'MarkRunning', 'RunJob', 'MarkFailed', 'Failed']);
+    expect(outcome.failure).toEqual({ error, cause });
+    expect(await item()).toMatchObject({ status: 'FAILED', lastError: error, lastCause: cause });
+  });
+
+  test.each<[string, string]>([
+    // As reported for glue:startJobRun.sync: the optimized integration names Glue's unmodelled throttling error AWSGlueException.
+    ['Glue.AWSGlueException', 'Rate exceeded (Service: AWSGlue; Status Code: 400; Error Code: ThrottlingException; Proxy: null)'],
+    ['Glue.ThrottlingException', 'Rate exceeded'],
+    ['Glue.InternalServiceException', 'Internal service error'],
+  ])('%s is retried, then the run succeeds', async (error, cause) => {
+    await seed();
+    const outcome = await execute(INPUT, { glue: [taskError(error, cause), { Id: RUN_ID, JobRunState: 'SUCCEEDED' }] });
+
+    expect(outcome.failure).toBeUndefined();
+    expect(outcome.glueCalls).toHaveLength(2);
+    expect(await item()).toMatchObject({ status: 'SUCCEEDED', lastRunId: RUN_ID });
   });
 });
 
@@ -265,6 +316,17 @@ describe('retries', () => {
 
     expect(outcome.failure).toBeUndefined();
     expect(outcome.glueCalls).toHaveLength(2);
+  });
+
+  test.each([
+    'DynamoDB.RequestLimitExceeded', 'DynamoDB.RequestLimitExceededException', 'DynamoDB.ThrottlingException',
+    'DynamoDB.InternalServerError', 'DynamoDB.InternalServerErrorException',
+  ])('%s on MarkRunning is retried', async error => {
+    await seed();
+    const outcome = await execute(INPUT, { dynamoErrors: { MarkRunning: [taskError(error, 'try again')] } });
+
+    expect(outcome.failure).toBeUndefined();
+    expect(outcome.glueCalls).toHaveLength(1);
   });
 
   test('DynamoDB throttling on the registry updates is retried', async () => {
@@ -326,6 +388,35 @@ describe('locking', () => {
     expect(await item()).toMatchObject({ status: 'SUCCEEDED', executionArn: ME });
   });
 
+  test('a partition whose dueAt was moved past the slot (its run finished meanwhile) is skipped, even when the dispatcher names the finished execution', async () => {
+    // The dispatcher saw the item due and RUNNING under OTHER; OTHER then succeeded (dueAt moved on) before the dispatcher
+    // described it, so the lock looked stale and this execution was started to take it over.
+    await seed({ status: 'SUCCEEDED', executionArn: OTHER, dueAt: NEXT_DUE });
+    const outcome = await execute({ ...INPUT, takeOverExecution: OTHER });
+
+    expect(outcome.failure).toBeUndefined();
+    expect(outcome.states).toEqual(['CheckInput', 'MarkRunning', 'Skipped']);
+    expect(outcome.glueCalls).toEqual([]);
+    expect(await item()).toMatchObject({ status: 'SUCCEEDED', executionArn: OTHER, dueAt: NEXT_DUE });
+  });
+
+  test('a partition not due at the slot is skipped, whatever its status', async () => {
+    await seed({ dueAt: SLOT_SECONDS + 1 });
+    const outcome = await execute(INPUT);
+
+    expect(outcome.states.at(-1)).toBe('Skipped');
+    expect(outcome.glueCalls).toEqual([]);
+    expect(await item()).toEqual({ partitionId: 'acme', schedule: 'active', frequencyMinutes: 60, dueAt: SLOT_SECONDS + 1 });
+  });
+
+  test('a partition due exactly at the slot is taken', async () => {
+    await seed({ dueAt: SLOT_SECONDS, status: 'FAILED', executionArn: OTHER });
+    const outcome = await execute(INPUT);
+
+    expect(outcome.glueCalls).toHaveLength(1);
+    expect(await item()).toMatchObject({ status: 'SUCCEEDED', executionArn: ME, dueAt: NEXT_DUE });
+  });
+
   test('a RUNNING item without an execution ARN is taken', async () => {
     await seed({ status: 'RUNNING' });
     const outcome = await execute(INPUT);
@@ -350,6 +441,8 @@ describe('input', () => {
     ['no partition id', { ...INPUT, partitionId: undefined }],
     ['a numeric partition id', { ...INPUT, partitionId: 42 }],
     ['nextDueAt as a string', { ...INPUT, nextDueAt: String(NEXT_DUE) }],
+    ['no slotSeconds', { ...INPUT, slotSeconds: undefined }],
+    ['slotSeconds as a string', { ...INPUT, slotSeconds: String(SLOT_SECONDS) }],
     ['no takeOverExecution', { ...INPUT, takeOverExecution: undefined }],
     ['an empty object', {}],
   ])('%s fails with InvalidPartitionInput before touching the registry', async (_, input) => {

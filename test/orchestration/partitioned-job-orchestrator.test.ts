@@ -140,13 +140,12 @@ describe('dispatcher', () => {
   const fnId = stack.getLogicalId(orchestrator.dispatcher.node.defaultChild as any);
   const fn = template.toJSON().Resources[fnId].Properties;
 
-  test('is a Node 22 ARM function with bounded memory and timeout, reserved concurrency 1, JSON logs to its own encrypted log group, traced', () => {
+  test('is a Node 22 ARM function with bounded memory and timeout, JSON logs to its own encrypted log group, traced', () => {
     expect(fn).toMatchObject({
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       MemorySize: 256,
       Timeout: 120,
-      ReservedConcurrentExecutions: 1,
       LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'INFO', SystemLogLevel: 'WARN', LogGroup: ref(stack.getLogicalId(stack.node.findChild('Providers').node.findChild('DispatcherLogs').node.defaultChild as any)) },
       TracingConfig: { Mode: 'Active' },
     });
@@ -154,6 +153,16 @@ describe('dispatcher', () => {
     expect(logs).toMatchObject({ RetentionInDays: 90, KmsKeyId: arnOf(sharedKeyId(stack)) });
     expect(fn.VpcConfig).toBeUndefined();
     expect(fn.FunctionUrlConfig).toBeUndefined();
+  });
+
+  test('reserves no concurrency by default: it deploys in accounts that have only the minimum unreserved concurrency', () => {
+    expect(fn).not.toHaveProperty('ReservedConcurrentExecutions');
+  });
+
+  test.each([1, 3])('reservedConcurrency %i reserves that many executions', reservedConcurrency => {
+    const { stack: s, orchestrator: o } = orchestratorStack({ reservedConcurrency });
+    const props = Template.fromStack(s).toJSON().Resources[s.getLogicalId(o.dispatcher.node.defaultChild as any)].Properties;
+    expect(props.ReservedConcurrentExecutions).toBe(reservedConcurrency);
   });
 
   test('gets its settings from the environment: registry, state machine, interval, concurrency', () => {
@@ -220,6 +229,62 @@ describe('state machine', () => {
 
   test('times out after the job timeout plus 90 minutes by default', () => {
     expect((stateMachineDefinition(stack, 'Providers/StateMachine') as { TimeoutSeconds: number }).TimeoutSeconds).toBe((60 + 90) * 60);
+  });
+
+  describe('error names, as the service integrations raise them', () => {
+    const definition = stateMachineDefinition(stack, 'Providers/StateMachine') as { States: Record<string, any> };
+    const errorsOf = (state: string, field: 'Retry' | 'Catch'): string[][] => (definition.States[state][field] ?? []).map((r: any) => r.ErrorEquals);
+    // Optimized integrations (not AWS SDK integrations, whose names would be DynamoDb.<Code> and Glue.<Code>).
+    const throttling = [
+      'DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.RequestLimitExceeded', 'DynamoDB.RequestLimitExceededException',
+      'DynamoDB.ThrottlingException', 'DynamoDB.InternalServerError', 'DynamoDB.InternalServerErrorException',
+    ];
+
+    test('the tasks use the optimized integrations: dynamodb:updateItem and glue:startJobRun.sync', () => {
+      for (const state of ['MarkRunning', 'MarkSucceeded', 'MarkFailed']) {
+        expect(definition.States[state].Resource).toBe('arn:aws:states:::dynamodb:updateItem');
+      }
+      expect(definition.States.RunJob.Resource).toBe('arn:aws:states:::glue:startJobRun.sync');
+    });
+
+    test('the registry updates retry DynamoDB throttling and internal errors, named DynamoDB.<error>', () => {
+      for (const state of ['MarkRunning', 'MarkSucceeded', 'MarkFailed']) {
+        expect(errorsOf(state, 'Retry')).toEqual([throttling]);
+      }
+    });
+
+    test('MarkRunning skips on DynamoDB.ConditionalCheckFailedException (the lock), and records any other error', () => {
+      expect(errorsOf('MarkRunning', 'Catch')).toEqual([['DynamoDB.ConditionalCheckFailedException'], ['States.ALL']]);
+      expect(definition.States.MarkRunning.Catch[0].Next).toBe('Skipped');
+      expect(definition.States.MarkRunning.Catch[1].Next).toBe('MarkFailed');
+    });
+
+    test('RunJob waits for a run slot (ConcurrentRunsExceeded), retries throttling, and records every other error (a failed or timed-out run: States.TaskFailed)', () => {
+      expect(errorsOf('RunJob', 'Retry')).toEqual([
+        ['Glue.ConcurrentRunsExceededException'],
+        ['Glue.ThrottlingException', 'Glue.AWSGlueException', 'Glue.InternalServiceException'],
+      ]);
+      expect(errorsOf('RunJob', 'Catch')).toEqual([['States.ALL']]);
+      expect(definition.States.RunJob.Catch[0].Next).toBe('MarkFailed');
+    });
+
+    test('a run that ends without an error is recorded as a success only when its JobRunState is SUCCEEDED', () => {
+      expect(definition.States.RunJob.Next).toBe('CheckRunState');
+      expect(definition.States.CheckRunState).toMatchObject({
+        Type: 'Choice',
+        Choices: [{ Variable: '$.run.JobRunState', StringEquals: 'SUCCEEDED', Next: 'MarkSucceeded' }],
+        Default: 'RunNotSucceeded',
+      });
+      expect(definition.States.RunNotSucceeded.Next).toBe('MarkFailed');
+    });
+
+    test('no state uses an AWS SDK integration name (DynamoDb.) or an error name of another service', () => {
+      const all = Object.values(definition.States)
+        .flatMap((st: any) => [...(st.Retry ?? []), ...(st.Catch ?? [])].flatMap((r: any) => r.ErrorEquals));
+      for (const name of all) {
+        expect(name).toMatch(/^(States\.ALL|DynamoDB\.[A-Za-z]+|Glue\.[A-Za-z]+)$/);
+      }
+    });
   });
 
   test('may update only the registry and run only this job', () => {
@@ -321,6 +386,12 @@ describe('security checks', () => {
 
   test('cdk-nag 2: the acknowledgements reach users on cdk-nag 2.x', () => {
     const { stack } = orchestratorStack();
+    expect(nagV2Errors(stack.node.root as App, stack)).toEqual([]);
+  });
+
+  test('with reserved concurrency: zero unacknowledged findings, on cdk-nag 3 and 2', () => {
+    const { stack } = orchestratorStack({ reservedConcurrency: 1 });
+    expectNoNagFindings(stack);
     expect(nagV2Errors(stack.node.root as App, stack)).toEqual([]);
   });
 });
