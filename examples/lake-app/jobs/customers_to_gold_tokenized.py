@@ -532,12 +532,12 @@ def count_gold_customers(spark: SparkSession, gold_path: str) -> tuple[int, int]
 
 def main(glue_context: GlueContext, job: Job, args: JobArguments) -> None:
     """Newest snapshot -> tokenize the emails -> overwrite gold -> log the counts -> commit."""
+    import boto3
+
     job.init(args.job_name, args.raw_args)
     spark = glue_context.spark_session
     spark.conf.set("spark.sql.session.timeZone", "UTC")  # timestamps are read and written as UTC
     logger = glue_context.get_logger()
-
-    import boto3
 
     # No snapshot yet: gold stays as it is (overwriting it with nothing would delete its customers).
     snapshot = None
