@@ -92,6 +92,28 @@ class NagV2MetadataAspect implements IAspect {
 }
 
 /**
+ * Acknowledges wildcard-resource findings (`AwsSolutions-IAM5[Resource::<arn>]`) on `construct` for
+ * ARNs used in `scope`'s stack, as cdk-nag renders them in the synthesized template. An ARN of a
+ * resource in the same stack renders as a reference (known now); one of a resource in another stack
+ * renders as the `Fn::ImportValue` of an export CDK names only when it resolves cross-stack references
+ * at synthesis. The second form is acknowledged then, from a validation that runs after that
+ * resolution and before the validation plugins (cdk-nag 3) read the acknowledgements.
+ */
+export function acknowledgeWildcardResources(
+  construct: IConstruct, scope: IConstruct, arns: string[], reason: string,
+): void {
+  const now = arns.map(arn => wildcardResourceFinding(scope, arn));
+  acknowledgeNag(construct, ...now.map(id => ({ id, reason })));
+  construct.node.addValidation({
+    validate: () => {
+      const late = arns.map(arn => wildcardResourceFinding(scope, arn)).filter(id => !now.includes(id));
+      if (late.length > 0) Validations.of(construct).acknowledge(...late.map(id => ({ id, reason })));
+      return [];
+    },
+  });
+}
+
+/**
  * The cdk-nag id of a wildcard-resource finding (`AwsSolutions-IAM5[Resource::...]`) for `arn`,
  * rendered as cdk-nag renders CloudFormation references (`<Logical.Arn>`, `<AWS::Region>`).
  */

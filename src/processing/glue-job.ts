@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { GLUE_MIN_SCHEDULE_MINUTES, toGlueCron } from './glue-schedule';
 import { SharedJobResources } from './shared-job-resources';
 import { Described, LakeValidationError } from '../private/errors';
-import { acknowledgeNag, wildcardResourceFinding } from '../private/nag';
+import { acknowledgeNag, acknowledgeWildcardResources, wildcardResourceFinding } from '../private/nag';
 import { DataAccess, DataLocationOptions, IDataLocation } from '../storage/data-location';
 
 /** Arguments `aws-cdk-lib`'s job construct manages, and those Glue reserves. */
@@ -530,10 +530,8 @@ export class GlueJob extends glue.JobBase {
       this.jobArguments[key] = value;
     }
     const what = access === DataAccess.WRITE ? 'writes' : 'reads';
-    acknowledgeNag(this.role.node.tryFindChild('DefaultPolicy')!, ...(binding.scopedWildcardResources ?? []).map(arn => ({
-      id: wildcardResourceFinding(this, arn),
-      reason: `The job ${what} the objects under one prefix of a lake layer or under one table's location (and, for a layer, the tables of its database); object keys and table names are data, not known at deploy time.`,
-    })));
+    acknowledgeWildcardResources(this.role.node.tryFindChild('DefaultPolicy')!, this, binding.scopedWildcardResources ?? [],
+      `The job ${what} the objects under one prefix of a lake layer or under one table's location (and, for a layer, the tables of its database); object keys and table names are data, not known at deploy time.`);
     return this;
   }
 
@@ -626,14 +624,12 @@ export class GlueJob extends glue.JobBase {
 
     const policy = this.role.node.tryFindChild('DefaultPolicy')!;
     acknowledgeOwnPolicy(policy);
+    acknowledgeWildcardResources(policy, this, prefixes.map(p => temp.arnForObjects(`${p}*`)),
+      'The job reads and writes only its own temporary directory (a prefix named after the job) in the shared, expiring temporary bucket.');
     const metrics = 'CloudWatch PutMetricData has no resource-level permissions; the statement is limited to the Glue metrics namespace by the cloudwatch:namespace condition.';
     const network = ' The EC2 network-interface actions Glue uses for VPC connections cannot be scoped to an interface that does not exist yet.';
     acknowledgeNag(policy,
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: metrics + (props.connections?.length ? network : '') },
-      ...prefixes.map(p => ({
-        id: wildcardResourceFinding(this, temp.arnForObjects(`${p}*`)),
-        reason: 'The job reads and writes only its own temporary directory (a prefix named after the job) in the shared, expiring temporary bucket.',
-      })),
       ...logGroups.map(arn => ({
         id: wildcardResourceFinding(this, arn),
         reason: 'Glue names log streams after each run and creates the log groups of a security configuration on first use; the statement is limited to the log groups named after this security configuration.',
