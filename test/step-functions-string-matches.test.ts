@@ -8,10 +8,13 @@ import { forLocalEmulator, renderString } from './helpers/asl';
 import {
   globOnlyCharacters, InvalidStringMatchesPattern, parseStringMatches, stringMatches, toLocalEmulatorPattern,
 } from './helpers/string-matches';
+import { EMULATOR_TEST_TIMEOUT_MS } from './helpers/timeouts';
 import { orchestratorStack } from './orchestration/fixtures';
 import { lakeStack, script } from './processing/fixtures';
 import { PartitionedJobOrchestrator } from '../src/orchestration/partitioned-job-orchestrator';
 import { BookmarkedJob } from '../src/processing/bookmarked-job';
+
+jest.setTimeout(EMULATOR_TEST_TIMEOUT_MS);
 
 // Every `StringMatches` pattern the library synthesizes, checked with Step Functions' documented
 // semantics (test/helpers/string-matches.ts: only `*` is a wildcard, `\*` a literal star, `\\` a literal

@@ -2,6 +2,9 @@ import { CliHarness } from './harness';
 import { parseArgs, UsageError } from '../../src/cli/args';
 import { RUN_ID_PREFIX, RUN_ID_STRING_MATCHES } from '../../src/processing/reprocess-tag';
 import { stringMatches } from '../helpers/string-matches';
+import { EMULATOR_TEST_TIMEOUT_MS } from '../helpers/timeouts';
+
+jest.setTimeout(EMULATOR_TEST_TIMEOUT_MS);
 
 const RUN_JOBS_HINT = "Run 'cdk-glue-lake run-jobs --help' for usage.";
 const REPROCESS_HINT = "Run 'cdk-glue-lake reprocess --help' for usage.";

@@ -3,6 +3,9 @@ import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client
 import { ACCOUNT, awsError, CliHarness, REGION, T0, type FakeJob } from './harness';
 import { executionName, partitionOf } from '../../src/cli/reprocess';
 import { REPROCESS_STATE_MACHINE_TAG } from '../../src/processing/reprocess-tag';
+import { EMULATOR_TEST_TIMEOUT_MS } from '../helpers/timeouts';
+
+jest.setTimeout(EMULATOR_TEST_TIMEOUT_MS);
 
 const STATE_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:OrdersCuratedReprocessing1A2B3C`;
 const JOB_ARN = `arn:aws:glue:${REGION}:${ACCOUNT}:job/orders-curated`;

@@ -22,9 +22,10 @@ import {
 } from '../../src/orchestration/dispatcher.lambda';
 import { NO_TAKE_OVER, STATUS_FAILED, STATUS_RUNNING, STATUS_SUCCEEDED, type PartitionExecutionInput } from '../../src/orchestration/registry';
 import { startDynalite, type LocalDynamoDb } from '../helpers/dynalite';
+import { EMULATOR_TEST_TIMEOUT_MS } from '../helpers/timeouts';
 
 // Every test reads and writes dynalite: generous timeouts, so that a busy machine does not fail them.
-jest.setTimeout(120_000);
+jest.setTimeout(EMULATOR_TEST_TIMEOUT_MS);
 
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:111111111111:stateMachine:PartitionRun';
 const executionArnOf = (name: string): string => `arn:aws:states:us-east-1:111111111111:execution:PartitionRun:${name}`;

@@ -16,6 +16,7 @@ import { createRegistryTable, partitionItem, putItems, type PartitionSpec } from
 import { createDispatcher, type DispatchSummary } from '../../src/orchestration/dispatcher.lambda';
 import { stateMachineDefinition } from '../helpers/asl';
 import { startDynalite, type LocalDynamoDb } from '../helpers/dynalite';
+import { EMULATOR_TEST_TIMEOUT_MS } from '../helpers/timeouts';
 
 // Without reserved concurrency, two dispatches can overlap: two containers for the same slot (a retry
 // delivered while the first invocation still runs), or a late dispatch of one slot beside the next
@@ -27,7 +28,7 @@ import { startDynalite, type LocalDynamoDb } from '../helpers/dynalite';
 // execution of that name, raises ExecutionAlreadyExists. They count the Glue runs per partition.
 
 // Emulators (dynalite and the local state machine) on a possibly busy machine: generous timeouts.
-jest.setTimeout(120_000);
+jest.setTimeout(EMULATOR_TEST_TIMEOUT_MS);
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { StateMachine }: typeof LocalStepFunctions = require('aws-local-stepfunctions');

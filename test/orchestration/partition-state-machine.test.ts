@@ -6,13 +6,14 @@ import { createRegistryTable, partitionItem, putItems } from './fixtures-registr
 import { PARTITION_INPUT_CAUSE, PARTITION_INPUT_ERROR } from '../../src/orchestration/partitioned-job-orchestrator';
 import { refPlaceholder, stateMachineDefinition } from '../helpers/asl';
 import { startDynalite, type LocalDynamoDb } from '../helpers/dynalite';
+import { EMULATOR_TEST_TIMEOUT_MS } from '../helpers/timeouts';
 
 // Runs the synthesized per-partition state machine in aws-local-stepfunctions. The Glue task is a
 // local stub; the three DynamoDB tasks send their real UpdateItem parameters (update and condition
 // expressions) to dynalite, so the registry's locking is exercised against a DynamoDB implementation.
 
 // Every test runs the emulator against dynalite: generous timeouts, so that a busy machine does not fail them.
-jest.setTimeout(120_000);
+jest.setTimeout(EMULATOR_TEST_TIMEOUT_MS);
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ExecutionError, StateMachine }: typeof LocalStepFunctions = require('aws-local-stepfunctions');

@@ -9,7 +9,10 @@ import { BookmarkedJob, LakeContextKeys, PartitionedJobOrchestrator } from '../.
 import { stateMachineDefinition } from '../helpers/asl';
 import { expectNoNagFindings, nagV2Errors } from '../helpers/nag';
 import { normalisedTemplate } from '../helpers/snapshot';
+import { EMULATOR_TEST_TIMEOUT_MS } from '../helpers/timeouts';
 import { lakeStack, onlyResource, script } from '../processing/fixtures';
+
+jest.setTimeout(EMULATOR_TEST_TIMEOUT_MS);
 
 /** The statements of the inline policy attached to the role whose logical id starts with `rolePrefix`. */
 function statementsOf(template: Template, rolePrefix: string): any[] {

@@ -5,6 +5,7 @@ import {
   BookmarkedJob, REPROCESS_INPUT_CAUSE, REPROCESS_INPUT_ERROR, REPROCESS_RESET_ERROR, REPROCESS_RUN_ERROR,
 } from '../../src/processing/bookmarked-job';
 import { refPlaceholder, stateMachineDefinition } from '../helpers/asl';
+import { EMULATOR_TEST_TIMEOUT_MS } from '../helpers/timeouts';
 
 // Runs the real synthesized reprocessing state machine in aws-local-stepfunctions, with the
 // Glue tasks replaced by local handlers that record their input.
@@ -12,7 +13,7 @@ import { refPlaceholder, stateMachineDefinition } from '../helpers/asl';
 // The package's typings describe its ES module only, which a CommonJS test file (module node16)
 // cannot import; its CommonJS build has the same API, so require that with those types.
 // Every test runs the emulator: a generous timeout, so that a busy machine cannot fail them.
-jest.setTimeout(60_000);
+jest.setTimeout(EMULATOR_TEST_TIMEOUT_MS);
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ExecutionError, StateMachine }: typeof LocalStepFunctions = require('aws-local-stepfunctions');
