@@ -251,3 +251,29 @@ describe('the StringMatches patterns the library synthesizes', () => {
     expect(problems).toEqual([]);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// State names
+// ---------------------------------------------------------------------------------------------
+
+/** Every state name of a definition, Parallel branches and Map iterators included. */
+function stateNames(states: Record<string, any>): string[] {
+  return Object.entries(states).flatMap(([name, state]) => [
+    name,
+    ...(state.Type === 'Parallel' ? (state.Branches ?? []).flatMap((b: any) => stateNames(b.States ?? {})) : []),
+    ...(state.Type === 'Map' ? stateNames((state.ItemProcessor ?? state.Iterator)?.States ?? {}) : []),
+  ]);
+}
+
+describe('the state names the library synthesizes', () => {
+  // Step Functions' API reference (StateExitedEventDetails, name): 1 to 80 characters, no white space,
+  // brackets < > { } [ ], wildcard characters ? *, special characters " # % \ ^ | ~ ` $ & , ; : /
+  // or control characters; for logging with CloudWatch Logs, only 0-9, A-Z, a-z, - and _.
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_StateExitedEventDetails.html
+  test('every state name has 1 to 80 characters of 0-9, A-Z, a-z, - and _ (what Step Functions allows and logs)', () => {
+    const names = definitions.flatMap(({ construct, definition }) => stateNames(definition.States).map(name => ({ construct, name })));
+    expect(names.length).toBeGreaterThan(10);
+    const invalid = names.filter(({ name }) => !/^[0-9A-Za-z_-]{1,80}$/.test(name)).map(({ construct, name }) => `${construct}: ${JSON.stringify(name)}`);
+    expect(invalid).toEqual([]);
+  });
+});

@@ -181,7 +181,7 @@ export class BookmarkedJob extends GlueJob {
 
     // startRun is absent or a boolean here (CheckStartRun); absence is tested by a rule of its own, as a
     // comparison on a missing field is a runtime error.
-    const afterReset = new sfn.Choice(scope, 'StartRunAfterRewind?')
+    const afterReset = new sfn.Choice(scope, 'StartRunAfterRewind')
       .when(sfn.Condition.not(sfn.Condition.isPresent('$.startRun')), done)
       .when(sfn.Condition.booleanEquals('$.startRun', true), runAfterRewind)
       .otherwise(done);
