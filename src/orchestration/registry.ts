@@ -74,14 +74,16 @@ export const MAX_CONCURRENT_PARTITIONS_LIMIT = 1000;
 export const NO_TAKE_OVER = 'none';
 
 /**
- * Partition ids: letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most 64
- * characters. They become job argument values and part of execution names (at most 80 characters,
- * no whitespace or `"#%\^|~`$&,;:/`).
+ * Partition ids: letters, digits, `_` and `-`, starting with a letter or digit, at most 64
+ * characters. They become job argument values and part of execution names, and the executions are
+ * logged to CloudWatch Logs, for which Step Functions asks names of only 0-9, A-Z, a-z, `-` and `_`
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html). A `.`
+ * could not be replaced in the name without two ids sharing one execution name.
  */
-export const PARTITION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const PARTITION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 /** How the pattern reads in error messages. */
 export const PARTITION_ID_EXPECTED =
-  'letters, digits, ".", "_" and "-", starting with a letter or digit, at most 64 characters';
+  'letters, digits, "_" and "-", starting with a letter or digit, at most 64 characters (Step Functions logs executions named with these only)';
 
 /** Schedule intervals (minutes) that divide a day evenly, so that slots align with a UTC cron. */
 export const SCHEDULE_INTERVAL_MINUTES: readonly number[] = [

@@ -6,7 +6,7 @@ import { PartitionedJobOrchestrator, type PartitionedJobOrchestratorProps } from
 import { script } from '../processing/fixtures';
 
 const AT = "PartitionedJobOrchestrator at 'Stack/Providers': invalid prop";
-const ID_EXPECTED = 'letters, digits, ".", "_" and "-", starting with a letter or digit, at most 64 characters';
+const ID_EXPECTED = 'letters, digits, "_" and "-", starting with a letter or digit, at most 64 characters (Step Functions logs executions named with these only)';
 const INTERVALS = 'whole minutes that divide a day: 1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60 minutes, or 2, 3, 4, 6, 8, 12 or 24 hours';
 const FREQUENCY = 'whole minutes from the schedule interval (15 minutes) to 365 days: a partition cannot be due more often than the dispatcher wakes up';
 

@@ -70,13 +70,14 @@ describe('executionName', () => {
   });
 
   test('a 64-character partition id gives a 79-character name that Step Functions accepts', () => {
-    const id = `a${'b.c_d-e'.repeat(9)}`.padEnd(64, 'z');
+    const id = `a${'bc_d-e'.repeat(9)}`.padEnd(64, 'z');
     expect(id).toHaveLength(64);
     expect(PARTITION_ID_PATTERN.test(id)).toBe(true);
     const name = executionName(id, slot);
     expect(name).toHaveLength(79);
     expect(name.length).toBeLessThanOrEqual(80);
     expect(name).not.toMatch(FORBIDDEN_IN_NAMES);
+    expect(name).toMatch(/^[0-9A-Za-z_-]+$/);
   });
 });
 
@@ -85,7 +86,7 @@ describe('PARTITION_ID_PATTERN', () => {
     'a',
     '0',
     'sales',
-    'Sales.EU-west_1',
+    'Sales-EU-west_1',
     '2026-11-21',
     'x'.repeat(64),
   ])('accepts %j', id => {
@@ -97,6 +98,7 @@ describe('PARTITION_ID_PATTERN', () => {
     ['65 characters', 'x'.repeat(65)],
     ['a leading dash', '-a'],
     ['a leading dot', '.a'],
+    ['a dot (Step Functions logs only executions named with 0-9, A-Z, a-z, - and _)', 'sales.eu'],
     ['a leading underscore', '_a'],
     ['a space', 'a b'],
     ['a slash', 'a/b'],
@@ -108,9 +110,10 @@ describe('PARTITION_ID_PATTERN', () => {
     expect(PARTITION_ID_PATTERN.test(id)).toBe(false);
   });
 
-  test('every accepted character is allowed in an execution name', () => {
-    const allowed = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-';
+  test('every accepted character is allowed in an execution name that CloudWatch Logs logging accepts (0-9, A-Z, a-z, - and _)', () => {
+    const allowed = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
     expect(PARTITION_ID_PATTERN.test(`a${allowed}`.slice(0, 64))).toBe(true);
     expect(allowed).not.toMatch(FORBIDDEN_IN_NAMES);
+    expect(allowed).toMatch(/^[0-9A-Za-z_-]+$/);
   });
 });
