@@ -7,7 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import { FailureNotifications } from './failure-notifications';
-import { secureBucketDefaults } from '../private/buckets';
+import { createAccessLogBucket, secureBucketDefaults } from '../private/buckets';
 import { LakeValidationError, requireWholeDays } from '../private/errors';
 import { allowCloudWatchLogs, requireLogRetention } from '../private/logs';
 import { acknowledgeNag } from '../private/nag';
@@ -172,7 +172,7 @@ export class SharedJobResources extends Construct {
     (this.securityConfiguration.node.defaultChild as glue.CfnSecurityConfiguration)
       .addPropertyOverride('EncryptionConfiguration.S3Encryptions', [{ S3EncryptionMode: 'DISABLED' }]);
 
-    const accessLogs = props.accessLogsBucket ?? this.createAccessLogsBucket(removalPolicy);
+    const accessLogs = props.accessLogsBucket ?? createAccessLogBucket(this, 'AccessLogs', { retention: Duration.days(90), removalPolicy, owner: 'the temporary bucket' });
     const temp = new s3.Bucket(this, 'TempBucket', {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.encryptionKey,
@@ -182,7 +182,6 @@ export class SharedJobResources extends Construct {
         id: 'temporary-files-expiration',
         expiration: this.tempFilesExpiration,
         noncurrentVersionExpiration: Duration.days(1),
-        expiredObjectDeleteMarker: false,
         abortIncompleteMultipartUploadAfter: Duration.days(1),
       }],
       removalPolicy,
@@ -238,8 +237,8 @@ export class SharedJobResources extends Construct {
   }
 
   /**
-   * Sends a readable message to `topic` when one of the registered jobs' runs fails, times out or
-   * errors. Jobs are grouped into as few EventBridge rules as the event pattern size allows.
+   * Sends a readable message to `topic` when one of the registered jobs' runs fails or times out.
+   * Jobs are grouped into as few EventBridge rules as the event pattern size allows.
    */
   public notifyOnFailure(jobName: string, topic: sns.ITopic): void {
     this.notifications.add(jobName, topic);
@@ -248,34 +247,6 @@ export class SharedJobResources extends Construct {
   /** The rules that route failed runs to topics (one or more per topic). */
   public get failureRules(): events.Rule[] {
     return this.notifications.rules;
-  }
-
-  private createAccessLogsBucket(removalPolicy: RemovalPolicy): s3.Bucket {
-    const bucket = new s3.Bucket(this, 'AccessLogs', {
-      // S3 server access logging delivers only to buckets encrypted with SSE-S3.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      ...secureBucketDefaults(),
-      lifecycleRules: [{
-        id: 'access-logs-expiration',
-        expiration: Duration.days(90),
-        noncurrentVersionExpiration: Duration.days(1),
-        abortIncompleteMultipartUploadAfter: Duration.days(1),
-      }],
-      removalPolicy,
-      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
-    });
-    const loop = 'This bucket is the server access log destination of the temporary bucket; logging its own access would write logs about logs in a loop.';
-    const sseS3 = 'S3 server access logging can only deliver to a bucket encrypted with SSE-S3 (AES-256); SSE-KMS is not supported for the target bucket.';
-    acknowledgeNag(bucket,
-      { id: 'AwsSolutions-S1', reason: loop },
-      { id: 'HIPAA.Security-S3BucketLoggingEnabled', reason: loop },
-      { id: 'NIST.800.53.R5-S3BucketLoggingEnabled', reason: loop },
-      { id: 'PCI.DSS.321-S3BucketLoggingEnabled', reason: loop },
-      { id: 'HIPAA.Security-S3DefaultEncryptionKMS', reason: sseS3 },
-      { id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason: sseS3 },
-      { id: 'PCI.DSS.321-S3DefaultEncryptionKMS', reason: sseS3 },
-    );
-    return bucket;
   }
 }
 

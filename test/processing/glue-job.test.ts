@@ -94,6 +94,11 @@ describe('GlueJob defaults', () => {
     expect(bucket.Properties.LifecycleConfiguration.Rules).toContainEqual(expect.objectContaining({
       Id: 'temporary-files-expiration', ExpirationInDays: 3, Status: 'Enabled',
     }));
+    // S3 refuses ExpiredObjectDeleteMarker beside Days in one expiration; Days removes expired delete
+    // markers by itself (https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html).
+    for (const rule of bucket.Properties.LifecycleConfiguration.Rules) {
+      if (rule.ExpirationInDays !== undefined || rule.ExpirationDate !== undefined) expect(rule).not.toHaveProperty('ExpiredObjectDeleteMarker');
+    }
     expect(bucket.Properties.LoggingConfiguration).toBeDefined();
   });
 
