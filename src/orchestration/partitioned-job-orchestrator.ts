@@ -451,15 +451,18 @@ export class PartitionedJobOrchestrator extends Construct {
     markRunning.addCatch(markFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
     markRunning.next(runJob);
 
-    const validInput = sfn.Condition.and(
-      sfn.Condition.isPresent('$.partitionId'), sfn.Condition.isString('$.partitionId'),
-      sfn.Condition.isPresent('$.slotSeconds'), sfn.Condition.isNumeric('$.slotSeconds'),
-      sfn.Condition.isPresent('$.nextDueAt'), sfn.Condition.isNumeric('$.nextDueAt'),
-      sfn.Condition.isPresent('$.takeOverExecution'), sfn.Condition.isString('$.takeOverExecution'),
-    );
-    const checkInput = new sfn.Choice(scope, 'CheckInput')
-      .when(validInput, markRunning)
-      .otherwise(invalid);
+    // One rule per test, in order: Step Functions takes the first rule that matches, so a field's type
+    // is tested only once it is known to be present (a type test of a missing field is a runtime
+    // error that no Catch handles), without relying on And stopping at its first false operand,
+    // which the documentation does not promise.
+    const fields: Array<[string, (path: string) => sfn.Condition]> = [
+      ['$.partitionId', sfn.Condition.isString], ['$.slotSeconds', sfn.Condition.isNumeric],
+      ['$.nextDueAt', sfn.Condition.isNumeric], ['$.takeOverExecution', sfn.Condition.isString],
+    ];
+    const checkInput = new sfn.Choice(scope, 'CheckInput');
+    for (const [path] of fields) checkInput.when(sfn.Condition.not(sfn.Condition.isPresent(path)), invalid);
+    for (const [path, isType] of fields) checkInput.when(sfn.Condition.not(isType(path)), invalid);
+    checkInput.otherwise(markRunning);
 
     const logGroup = new logs.LogGroup(scope, 'Logs', {
       logGroupName: `/aws/vendedlogs/states/${Names.uniqueResourceName(scope, { maxLength: 200, separator: '-' })}`,
