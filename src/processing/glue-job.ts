@@ -237,8 +237,10 @@ export interface GlueJobProps {
   readonly schedule?: events.Schedule;
 
   /**
-   * A topic that receives a readable message when a run fails or times out (Glue sends no event for
-   * runs in ERROR; STOPPED runs are not announced).
+   * A topic that receives a readable message when a run fails or times out.
+   *
+   * Glue sends no state-change event for runs in ERROR, and STOPPED runs, stopped on purpose, are
+   * not announced.
    *
    * @default - no notification
    */
