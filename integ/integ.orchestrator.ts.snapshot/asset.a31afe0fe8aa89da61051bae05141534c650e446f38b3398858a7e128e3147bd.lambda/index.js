@@ -56,8 +56,8 @@ var ENV_SCHEDULE_INTERVAL_MINUTES = "SCHEDULE_INTERVAL_MINUTES";
 var ENV_MAX_CONCURRENT_PARTITIONS = "MAX_CONCURRENT_PARTITIONS";
 var MAX_CONCURRENT_PARTITIONS_LIMIT = 1e3;
 var NO_TAKE_OVER = "none";
-var PARTITION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-var PARTITION_ID_EXPECTED = 'letters, digits, ".", "_" and "-", starting with a letter or digit, at most 64 characters';
+var PARTITION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+var PARTITION_ID_EXPECTED = 'letters, digits, "_" and "-", starting with a letter or digit, at most 64 characters (Step Functions logs executions named with these only)';
 var SCHEDULE_INTERVAL_MINUTES = [
   1,
   2,
@@ -243,6 +243,7 @@ function executionInput(partitionId, frequencyMinutes, slot, takeOverExecution) 
   return {
     partitionId,
     slot: slot.toISOString(),
+    slotSeconds: slot.getTime() / 1e3,
     nextDueAt: slot.getTime() / 1e3 + frequencyMinutes * 60,
     takeOverExecution
   };

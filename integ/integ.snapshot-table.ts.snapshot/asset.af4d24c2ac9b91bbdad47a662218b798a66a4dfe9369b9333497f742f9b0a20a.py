@@ -12,6 +12,9 @@ the period it starts in:
 4. it is written next to the files already there (append), and only then are the objects that
    existed before the run deleted.
 
+A run that finds no change event and no stored snapshot of either period (a new lake) logs
+"nothing to do", writes nothing and succeeds.
+
 Writing first and purging second makes the load idempotent: a run that fails before the purge
 leaves the old and the new files side by side, and the next run reads both, merges them (one row
 per primary key) and purges both. Readers may see duplicate rows for the seconds between the write
@@ -19,7 +22,8 @@ and the purge; a table format with atomic commits (Iceberg) avoids that window.
 
 Every detail of the table (database, name, location, partition key, period and its format,
 compression, merge SQL) comes from the `--output_customers_*` arguments that
-`job.writesTo(customersTable)` passes; the columns and their types come from the Glue catalog.
+`job.writesTo(customersTable)` passes; the columns and their types come from the table in the Glue
+Data Catalog, read through Spark (`spark.table`: the job runs with `--enable-glue-datacatalog`).
 The period, argument and purge functions import neither Spark nor Glue, so a reader (or a test)
 can run them anywhere: `python3 -m doctest customers_snapshot.py`.
 """
@@ -250,10 +254,12 @@ def list_objects(s3: Any, uri: str) -> list[dict[str, Any]]:
     return [o for page in pages for o in page.get("Contents", [])]
 
 
-def has_objects(s3: Any, uri: str) -> bool:
-    """Whether any object exists under the location (one `list_objects_v2` request)."""
+def has_data_files(s3: Any, uri: str) -> bool:
+    """Whether any object under the location is a file Spark would read (not a folder marker, a
+    `_SUCCESS` or a leftover under `_temporary/`); the listing stops at the page with the first one."""
     bucket, prefix = split_s3_uri(uri)
-    return s3.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1).get("KeyCount", 0) > 0
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return any(is_data_file(o["Key"], prefix) for page in pages for o in page.get("Contents", []))
 
 
 def partition_has_data(s3: Any, uri: str) -> bool:
@@ -282,17 +288,19 @@ def purge_older_objects(s3: Any, uri: str, started_at: datetime) -> int:
 # The table's columns (Glue catalog)
 # ---------------------------------------------------------------------------------------------
 
-def load_table_columns(glue: Any, database: str, table: str) -> list[tuple[str, str]]:
-    """The table's data columns as (name, Glue type), in order: the partition key is not among them.
+def load_table_columns(spark: SparkSession, database: str, table: str, partition_key: str) -> list[tuple[str, str]]:
+    """The table's data columns as (name, Spark SQL type), in order, without the partition key.
 
-    Read with the Glue API rather than `spark.table`: that would start Spark's metastore client,
-    which first reads (or creates) the `default` database, outside what the job's role is granted."""
-    descriptor = glue.get_table(DatabaseName=database, Name=table)["Table"]["StorageDescriptor"]
-    return [(c["Name"], c["Type"]) for c in descriptor["Columns"]]
+    Read through Spark's catalog, which is the Glue Data Catalog (`--enable-glue-datacatalog`). Only
+    the schema is resolved, no row is read, so an empty table (a new lake, or partitions that exist
+    only through Athena's partition projection, which Spark does not use) works as well. Spark's
+    first catalog use reads the `default` database: the job's role needs `glue:GetDatabase` on it."""
+    schema = spark.table(f"`{database}`.`{table}`").schema
+    return [(f.name, f.dataType.simpleString()) for f in schema.fields if f.name != partition_key]
 
 
 def schema_ddl(columns: Iterable[tuple[str, str]]) -> str:
-    """A Spark DDL schema of the columns (Glue types are Hive types, which Spark's DDL reads).
+    """A Spark DDL schema of the columns (Spark SQL types, as `DataType.simpleString()` gives them).
 
     >>> schema_ddl([("customer_id", "string"), ("updated_at", "timestamp")])
     '`customer_id` string, `updated_at` timestamp'
@@ -301,7 +309,7 @@ def schema_ddl(columns: Iterable[tuple[str, str]]) -> str:
 
 
 def is_complex_type(data_type: str) -> bool:
-    """Whether a Glue type is an array, map or struct.
+    """Whether a type is an array, map or struct.
 
     >>> [is_complex_type(t) for t in ["string", "decimal(12,2)", "array<string>", "struct<a:int>"]]
     [False, False, True, True]
@@ -381,7 +389,7 @@ def main(glue_context: GlueContext, job: Job, args: JobArguments) -> None:
     spark = glue_context.spark_session
     spark.conf.set("spark.sql.session.timeZone", "UTC")  # timestamps are read and written as UTC
     logger = glue_context.get_logger()
-    s3, glue = boto3.client("s3"), boto3.client("glue")
+    s3 = boto3.client("s3")
 
     current, previous = partition_values(started_at, args.granularity, args.partition_format)
     current_uri = partition_uri(args.path, args.partition_key, current)
@@ -390,11 +398,18 @@ def main(glue_context: GlueContext, job: Job, args: JobArguments) -> None:
                 f"{args.partition_key}={current} (previous {previous}), key ({', '.join(args.primary_key)}), "
                 f"newest by {args.effective_date_column}")
 
-    columns = load_table_columns(glue, args.database, args.table)
+    columns = load_table_columns(spark, args.database, args.table, args.partition_key)
     ddl = schema_ddl(columns)
-    incoming = load_incoming_events(spark, args.input_bronze_path, columns, has_objects(s3, args.input_bronze_path))
-    previous_snapshot = load_partition(spark, previous_uri, ddl, partition_has_data(s3, previous_uri))
-    current_snapshot = load_partition(spark, current_uri, ddl, partition_has_data(s3, current_uri))
+    has_events = has_data_files(s3, args.input_bronze_path)
+    previous_has_data, current_has_data = partition_has_data(s3, previous_uri), partition_has_data(s3, current_uri)
+    if not (has_events or previous_has_data or current_has_data):
+        logger.info(f"[{args.env}] no input under {args.input_bronze_path} and no snapshot in {previous_uri} "
+                    f"or {current_uri}: nothing to do")
+        job.commit()
+        return
+    incoming = load_incoming_events(spark, args.input_bronze_path, columns, has_events)
+    previous_snapshot = load_partition(spark, previous_uri, ddl, previous_has_data)
+    current_snapshot = load_partition(spark, current_uri, ddl, current_has_data)
     snapshot = transform_merge_snapshot(spark, args.merge_sql, incoming, previous_snapshot, current_snapshot)
     save_partition(snapshot, current_uri, args.compression)
 
