@@ -16,6 +16,8 @@ Validations.of(app).addPlugins(
 );
 
 new LakeStack(app, 'SalesLake', {
+  // Its own environment name (and so its own database names): it may share an account with a stage.
+  environment: 'sandbox',
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION ?? 'eu-west-1' },
   description: 'cdk-glue-lake example: a bronze/silver/gold data lake on AWS Glue',
 });

@@ -40,7 +40,9 @@ export class LakeStack extends Stack {
     const environment = props.environment ?? 'dev';
 
     this.lake = new BronzeSilverGoldLake(this, 'Lake', {
-      databasePrefix: 'sales',
+      // Database names are the lake's user-facing names (Athena queries use them) and are unique per
+      // account and region: one prefix per environment, so that two environments can share an account.
+      databasePrefix: `sales_${environment.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`,
       layers: [
         LayerDefinition.bronze({ intelligentTieringAfter: Duration.days(30) }),
         LayerDefinition.silver(),
