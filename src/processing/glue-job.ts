@@ -129,7 +129,7 @@ export interface GlueJobProps {
 
   /**
    * How long a run may take before Glue stops it with `TIMEOUT`: whole minutes, at most 7 days.
-   * Glue's own default is 48 hours, which lets a stuck job bill for two days.
+   * Glue's own default (8 hours from Glue 5.0, 48 hours before) lets a stuck job bill for hours.
    *
    * @default Duration.minutes(60)
    */
