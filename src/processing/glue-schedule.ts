@@ -44,20 +44,41 @@ export function toGlueCron(expression: string): GlueCronResult {
 
 /**
  * The shortest time between two runs of a cron, in minutes, from its minutes and hours fields
- * (`undefined` when either field is not Glue's syntax). Runs of consecutive days count only when
- * both day fields allow every day (`*` or `?`): otherwise the day fields cannot bring runs closer
- * than the minutes and hours of one day do.
+ * (`undefined` when either field is not Glue's syntax). The last run of a day and the first of the
+ * next count too whenever the day fields allow two consecutive days.
  */
 function shortestGapMinutes(fields: string[]): number | undefined {
   const minutes = expandField(fields[0], 0, 59);
   const hours = expandField(fields[1], 0, 23);
   if (!minutes || !hours) return undefined;
   const times = hours.flatMap(h => minutes.map(m => h * 60 + m)).sort((a, b) => a - b);
-  const everyDay = ['*', '?'].includes(fields[2]) && ['*', '?'].includes(fields[4]);
   let gap = Infinity;
   for (let i = 1; i < times.length; i++) gap = Math.min(gap, times[i] - times[i - 1]);
-  if (everyDay) gap = Math.min(gap, times[0] + 24 * 60 - times[times.length - 1]);
+  if (consecutiveDaysPossible(fields[2], fields[4])) gap = Math.min(gap, times[0] + 24 * 60 - times[times.length - 1]);
   return gap;
+}
+
+const WEEKDAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+
+/**
+ * Whether the day-of-month and day-of-week fields let a cron run on two consecutive days. When a
+ * field uses syntax this check does not read (`L`, `W`, `#`), it answers yes: refusing a rare valid
+ * schedule is better than letting Glue refuse it at deploy time.
+ */
+function consecutiveDaysPossible(dayOfMonth: string, dayOfWeek: string): boolean {
+  if (dayOfMonth !== '?') {
+    if (dayOfMonth === '*') return true;
+    const days = expandField(dayOfMonth, 1, 31);
+    // The last day of a month and the 1st of the next are consecutive too.
+    return !days || days.some(d => days.includes(d + 1)) || (days.includes(1) && days.some(d => d >= 28));
+  }
+  if (dayOfWeek === '*' || dayOfWeek === '?') return true;
+  const numeric = dayOfWeek.toUpperCase().replace(/[A-Z]{3}/g, name => {
+    const i = WEEKDAYS.indexOf(name);
+    return i < 0 ? name : String(i + 1);
+  });
+  const days = expandField(numeric, 1, 7);
+  return !days || days.some(d => days.includes((d % 7) + 1));
 }
 
 /** The values of a minutes or hours field (`,` lists of `*`, `n`, `n-m`, each optionally `/step`). */

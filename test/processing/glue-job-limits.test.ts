@@ -22,6 +22,9 @@ describe("schedules at Glue's minimum precision (5 minutes) and wider are accept
     // 23:58 and 00:00 are 2 minutes apart only on consecutive days: Mondays only never are.
     [events.Schedule.expression('cron(58 23 ? * MON *)'), 'cron(58 23 ? * MON *)'],
     [events.Schedule.expression('cron(0,58 2 * * ? *)'), 'cron(0,58 2 * * ? *)'],
+    // Midnight and 23:58 on days that never follow each other.
+    [events.Schedule.expression('cron(0,58 0,23 ? * MON,WED *)'), 'cron(0,58 0,23 ? * MON,WED *)'],
+    [events.Schedule.expression('cron(0,58 0,23 1,15 * ? *)'), 'cron(0,58 0,23 1,15 * ? *)'],
     [events.Schedule.expression('cron(0 0 1 * ? *)'), 'cron(0 0 1 * ? *)'],
   ])('%s becomes %s', (schedule, cron) => {
     const stack = newStack();

@@ -58,6 +58,10 @@ describe('GlueJob rejects invalid props with a message naming the construct, the
       ['cron(10-12 2 * * ? *)', events.Schedule.expression('cron(10-12 2 * * ? *)'), 1],
       ['cron(58 * * * ? *) with cron(0 ...) across the hour', events.Schedule.expression('cron(0,58 * * * ? *)'), 2],
       ['cron(58 23 ...) and midnight, every day', events.Schedule.expression('cron(0,58 0,23 * * ? *)'), 2],
+      ['23:58 on Monday and 00:00 on Tuesday', events.Schedule.expression('cron(0,58 0,23 ? * MON-FRI *)'), 2],
+      ['23:58 on Saturday and 00:00 on Sunday', events.Schedule.expression('cron(0,58 0,23 ? * SAT,SUN *)'), 2],
+      ['23:58 on the 1st and 00:00 on the 2nd', events.Schedule.expression('cron(0,58 0,23 1,2 * ? *)'), 2],
+      ['23:58 on the 31st and 00:00 on the 1st', events.Schedule.expression('cron(0,58 0,23 1,31 * ? *)'), 2],
     ] as const).map(([name, schedule, every]) => [
       `a schedule more frequent than Glue's 5 minutes: ${name}`, { schedule },
       `${AT} 'schedule': received ${JSON.stringify(schedule.expressionString)} (runs ${every} minute${every === 1 ? '' : 's'} apart); expected a schedule whose runs are at least 5 minutes apart (Glue's minimum schedule precision), e.g. rate(5 minutes) or cron(0/15 * * * ? *)`,
