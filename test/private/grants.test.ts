@@ -5,19 +5,11 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { BronzeSilverGoldLake, GlueJob } from '../../src';
 import { grantObjects, OBJECT_READ_ACTIONS, OBJECT_WRITE_ACTIONS } from '../../src/private/grants';
 import { customersTable } from '../catalog/fixtures';
+import { render } from '../helpers/render';
 import { script } from '../processing/fixtures';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 
-/** Renders `{ Fn::Join }` / `{ Fn::GetAtt }` / `{ Ref }` values as strings (`<LogicalId.Arn>` for attributes). */
-function render(value: any): string {
-  if (typeof value === 'string') return value;
-  if (value.Ref === 'AWS::Partition') return 'aws';
-  if (value.Ref) return `<${value.Ref}>`;
-  if (value['Fn::GetAtt']) return `<${value['Fn::GetAtt'].join('.')}>`;
-  if (value['Fn::Join']) return value['Fn::Join'][1].map(render).join(value['Fn::Join'][0]);
-  throw new Error(`cannot render ${JSON.stringify(value)}`);
-}
 
 /** The S3 statements of the role's policy: object ARNs by action, and the ListBucket prefixes. */
 function s3Access(stack: Stack, role: iam.Role) {

@@ -10,6 +10,7 @@ import { BookmarkedJob, GlueJob, SharedJobResources } from '../../src';
 import { EVENT_PATTERN_LIMIT } from '../../src/processing/failure-notifications';
 import { REPROCESS_STATE_MACHINE_TAG } from '../../src/processing/reprocess-tag';
 import { expectNoNagFindings, nagV2Errors } from '../helpers/nag';
+import { render } from '../helpers/render';
 
 /** The statements of the job role's policy, by Sid when they have one. */
 function roleStatements(template: Template, job: GlueJob): any[] {
@@ -32,15 +33,6 @@ function arnGlob(arn: string): RegExp {
   return new RegExp(`^${arn.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
 }
 
-/** Renders `{ Fn::Join: ['', ['arn:', { Ref: 'AWS::Partition' }, '...']] }` as a string. */
-function render(value: any): string {
-  if (typeof value === 'string') return value;
-  if (value.Ref === 'AWS::Partition') return 'aws';
-  if (value.Ref) return `<${value.Ref}>`;
-  if (value['Fn::GetAtt']) return `<${value['Fn::GetAtt'].join('.')}>`;
-  if (value['Fn::Join']) return value['Fn::Join'][1].map(render).join(value['Fn::Join'][0]);
-  throw new Error(`cannot render ${JSON.stringify(value)}`);
-}
 
 describe('GlueJob defaults', () => {
   const stack = newStack();
