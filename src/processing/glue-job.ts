@@ -386,7 +386,16 @@ export class GlueJob extends glue.JobBase {
     if (flex) this.cfnJob.executionClass = glue.ExecutionClass.FLEX;
     const base = this.cfnJob.defaultArguments as { [key: string]: string };
     this.propArgumentKeys = Object.keys(base);
-    this.cfnJob.defaultArguments = Lazy.any({ produce: () => ({ ...base, ...this.jobArguments }) });
+    // What the library and aws-cdk-lib set (code, temporary directory, logging, catalog, metrics,
+    // Spark UI, environment) is pinned: Glue ignores a run argument whose key is non-overridable,
+    // so whoever may start the job cannot load other code or move its data or logs. The user's
+    // `arguments`, the locations and `--job-bookmark-option` (BookmarkedJob's reprocessing passes
+    // job-bookmark-pause) stay default arguments a run may replace. A key is in one map only.
+    const overridable = new Set([...Object.keys(props.arguments ?? {}), '--job-bookmark-option']);
+    const pinned = Object.fromEntries(Object.entries(base).filter(([key]) => !overridable.has(key)));
+    const defaults = Object.fromEntries(Object.entries(base).filter(([key]) => overridable.has(key)));
+    this.cfnJob.nonOverridableArguments = pinned;
+    this.cfnJob.defaultArguments = Lazy.any({ produce: () => ({ ...defaults, ...this.jobArguments }) });
     // Locations, tables and services add arguments after the constructor: their total is checked at synthesis.
     this.node.addValidation({ validate: () => this.validateArgumentsSize() });
 
@@ -489,8 +498,11 @@ export class GlueJob extends glue.JobBase {
    */
   private validateArgumentsSize(): string[] {
     const stack = Stack.of(this);
-    const args = stack.resolve(this.cfnJob.defaultArguments) as { [key: string]: unknown } | undefined;
-    if (!args || typeof args !== 'object') return [];
+    // The pinned and the default arguments both reach the job's command line and Glue's request.
+    const args = {
+      ...stack.resolve(this.cfnJob.nonOverridableArguments) as { [key: string]: unknown } | undefined,
+      ...stack.resolve(this.cfnJob.defaultArguments) as { [key: string]: unknown } | undefined,
+    };
     const sizes = Object.entries(args).map(([key, value]) => {
       const valueBytes = Buffer.byteLength(typeof value === 'string' ? value : JSON.stringify(value), 'utf8');
       return { key, valueBytes, bytes: Buffer.byteLength(key, 'utf8') + valueBytes };

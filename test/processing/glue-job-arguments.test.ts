@@ -1,6 +1,8 @@
 import { Lazy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { lakeStack, newStack, onlyResource, script } from './fixtures';
 import { BookmarkedJob, GlueJob, type GlueJobProps } from '../../src';
 
@@ -49,7 +51,7 @@ describe('GlueJob.addArgument', () => {
     job.readsFrom(lake.bronze, { prefix: 'orders/' }).addArgument('--run_mode', 'full').writesTo(lake.silver, { prefix: 'orders/' });
     const args = defaultArguments(stack);
     expect(Object.keys(args).filter(k => !k.startsWith('--enable') && !k.startsWith('--job') && !k.startsWith('--custom') && !k.startsWith('--continuous')).sort()).toEqual([
-      '--TempDir', '--input_bronze_database', '--input_bronze_path', '--output_silver_database', '--output_silver_path', '--run_mode',
+      '--input_bronze_database', '--input_bronze_path', '--output_silver_database', '--output_silver_path', '--run_mode',
     ]);
   });
 
@@ -171,5 +173,80 @@ describe('locations and the arguments prop', () => {
     const args = defaultArguments(stack);
     expect(args['--input_bronze_path']).toBe('s3://mine/');
     expect(args['--orders_path']).toBeDefined();
+  });
+});
+
+describe('GlueJob pins the arguments it manages (NonOverridableArguments)', () => {
+  function jobArguments(stack: Stack): { pinned: Record<string, unknown>; defaults: Record<string, unknown> } {
+    const props = onlyResource(Template.fromStack(stack), 'AWS::Glue::Job').props;
+    return { pinned: props.NonOverridableArguments ?? {}, defaults: props.DefaultArguments ?? {} };
+  }
+  /**
+   * A run's effective arguments as Glue documents them: the run's arguments replace the job's
+   * default arguments, and a run argument whose key is non-overridable is ignored.
+   */
+  function effective(stack: Stack, run: Record<string, string>): Record<string, unknown> {
+    const { pinned, defaults } = jobArguments(stack);
+    return { ...defaults, ...run, ...pinned };
+  }
+
+  test('code, logging, catalog, temporary directory, metrics, Spark UI and environment are pinned, and only there', () => {
+    const stack = newStack();
+    const job = new GlueJob(stack, 'Job', {
+      script: script(),
+      environment: 'dev',
+      sparkUi: true,
+      extraPythonFiles: [glue.Code.fromBucket(s3.Bucket.fromBucketName(stack, 'Libs', 'libs'), 'lib.zip')],
+      additionalPythonModules: ['great_expectations==1.3.0'],
+      arguments: { '--orders_table': 'orders' },
+    });
+    job.addArgument('--pii_tokenizer_function', 'tokenize-fn');
+    const { pinned, defaults } = jobArguments(stack);
+    expect(Object.keys(pinned)).toEqual(expect.arrayContaining([
+      '--TempDir', '--enable-glue-datacatalog', '--custom-logGroup-prefix', '--custom-logStream-prefix',
+      '--extra-py-files', '--additional-python-modules', '--enable-continuous-cloudwatch-log',
+      '--continuous-log-logStreamPrefix', '--enable-metrics', '--enable-observability-metrics',
+      '--enable-spark-ui', '--spark-event-logs-path', '--enable-auto-scaling', '--env', '--job-language',
+    ]));
+    expect(pinned['--env']).toBe('dev');
+    expect(pinned['--additional-python-modules']).toBe('great_expectations==1.3.0');
+    // An argument is in one map only: a default that repeats a pinned key would read as overridable.
+    expect(Object.keys(defaults).filter(key => key in pinned)).toEqual([]);
+    expect(Object.keys(defaults).sort()).toEqual(['--job-bookmark-option', '--orders_table', '--pii_tokenizer_function']);
+  });
+
+  test('locations and the bookmark option stay default arguments (a run may pass them)', () => {
+    const { stack, lake } = lakeStack();
+    new GlueJob(stack, 'Job', { script: script() }).readsFrom(lake.bronze, { prefix: 'orders/' });
+    const { pinned, defaults } = jobArguments(stack);
+    expect(Object.keys(defaults).sort()).toEqual(['--input_bronze_database', '--input_bronze_path', '--job-bookmark-option']);
+    expect(pinned).not.toHaveProperty('--input_bronze_path');
+  });
+
+  test('a run cannot replace the code, temporary directory, logging or catalog; the reprocess and orchestrator arguments still apply', () => {
+    const stack = newStack();
+    new BookmarkedJob(stack, 'Job', { script: script(), extraPythonFiles: [glue.Code.fromBucket(s3.Bucket.fromBucketName(stack, 'Libs', 'libs'), 'lib.zip')], additionalPythonModules: ['pyarrow==17.0.0'], environment: 'dev' });
+    const { pinned } = jobArguments(stack);
+    const run = effective(stack, {
+      '--extra-py-files': 's3://attacker/evil.py',
+      '--additional-python-modules': 'evil==6.6.6',
+      '--TempDir': 's3://attacker/tmp/',
+      '--custom-logGroup-prefix': '/attacker',
+      '--enable-glue-datacatalog': 'false',
+      '--enable-continuous-cloudwatch-log': 'false',
+      '--env': 'prod',
+      // What the reprocess state machine and the orchestrator pass.
+      '--job-bookmark-option': 'job-bookmark-pause',
+      '--job-bookmark-from': 'jr_1',
+      '--job-bookmark-to': 'jr_2',
+      '--partition': '2026-12-01',
+    });
+    for (const key of ['--extra-py-files', '--additional-python-modules', '--TempDir', '--custom-logGroup-prefix', '--enable-glue-datacatalog', '--enable-continuous-cloudwatch-log', '--env']) {
+      expect([key, run[key]]).toEqual([key, pinned[key]]);
+    }
+    expect(run['--job-bookmark-option']).toBe('job-bookmark-pause');
+    expect(run['--job-bookmark-from']).toBe('jr_1');
+    expect(run['--job-bookmark-to']).toBe('jr_2');
+    expect(run['--partition']).toBe('2026-12-01');
   });
 });
