@@ -18,6 +18,7 @@ export {
 export { GlueJob, GlueJobProps } from './processing/glue-job';
 export { BookmarkedJob, BookmarkedJobProps } from './processing/bookmarked-job';
 export { SharedJobResources, SharedJobResourcesProps } from './processing/shared-job-resources';
+export { AlertTopic, AlertTopicProps } from './processing/alert-topic';
 
 // orchestration
 export { PartitionDefinition, PartitionedJobOrchestrator, PartitionedJobOrchestratorProps } from './orchestration/partitioned-job-orchestrator';
