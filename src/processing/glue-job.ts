@@ -596,10 +596,21 @@ export class GlueJob extends glue.JobBase {
       resources: [temp.bucketArn],
       conditions: { StringLike: { 's3:prefix': prefixes.map(p => `${p}*`) } },
     }));
+    // The shared key, as each user of it calls KMS: the temporary bucket's SSE-KMS objects through S3
+    // (S3 calls KMS for the role, kms:ViaService = s3.<region>); the job bookmarks' client-side
+    // encryption (CSE-KMS) from the job's own process (a direct call: no kms:ViaService). The logs'
+    // encryption is CloudWatch Logs' own use of the key (key policy, logs.<region>), not the role's.
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'UseTempDirKeyThroughS3',
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: [this.shared.encryptionKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
+    }));
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'UseSecurityConfigurationKey',
       actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
       resources: [this.shared.encryptionKey.keyArn],
+      conditions: { Null: { 'kms:ViaService': 'true' } },
     }));
     this.role.addToPrincipalPolicy(defaultDatabaseStatement(stack));
 

@@ -143,7 +143,7 @@ describe('GlueJob defaults', () => {
     const statements = roleStatements(template, job);
     const bySid = Object.fromEntries(statements.map(s => [s.Sid, s]));
     expect(Object.keys(bySid).sort()).toEqual([
-      'ListTempDir', 'PutGlueMetrics', 'ReadJobCode', 'UseDefaultDatabaseOfSparkCatalog', 'UseSecurityConfigurationKey', 'UseTempDir', 'WriteJobLogs',
+      'ListTempDir', 'PutGlueMetrics', 'ReadJobCode', 'UseDefaultDatabaseOfSparkCatalog', 'UseSecurityConfigurationKey', 'UseTempDir', 'UseTempDirKeyThroughS3', 'WriteJobLogs',
     ]);
     expect(bySid.ReadJobCode.Action).toBe('s3:GetObject');
     expect(render(bySid.ReadJobCode.Resource)).toMatch(/^arn:aws:s3:::cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.py$/);
@@ -155,6 +155,23 @@ describe('GlueJob defaults', () => {
     }));
     // No statement but the metrics one uses a bare '*'.
     expect(statements.filter(s => s.Resource === '*').map(s => s.Sid)).toEqual(['PutGlueMetrics']);
+  });
+
+  test('the role uses the shared key through S3 (temporary files) or directly (client-side bookmark encryption), never through another service', () => {
+    const bySid = Object.fromEntries(roleStatements(template, job).map(s => [s.Sid, s]));
+    // SSE-KMS objects in the temporary bucket: S3 calls KMS for the role, so kms:ViaService is S3 of this region.
+    expect(bySid.UseTempDirKeyThroughS3).toEqual(expect.objectContaining({
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
+    }));
+    // Job bookmarks (CSE-KMS): the job's own process calls KMS, so the request carries no kms:ViaService.
+    expect(bySid.UseSecurityConfigurationKey.Condition).toEqual({ Null: { 'kms:ViaService': 'true' } });
+    for (const sid of ['UseTempDirKeyThroughS3', 'UseSecurityConfigurationKey']) {
+      expect(render(bySid[sid].Resource)).toMatch(/^<CdkGlueLakeSharedJobResourcesKey\w+\.Arn>$/);
+    }
+    // No other statement of the role names a KMS action.
+    const kmsSids = roleStatements(template, job).filter(s => [s.Action].flat().some((a: string) => a.startsWith('kms:'))).map(s => s.Sid);
+    expect(kmsSids.sort()).toEqual(['UseSecurityConfigurationKey', 'UseTempDirKeyThroughS3']);
   });
 
   test('Spark\'s Glue catalog client may read the default database, and create it when the account has none: on the catalog and database/default only', () => {
