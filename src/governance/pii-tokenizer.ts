@@ -27,8 +27,9 @@ const MAX_RESERVED_CONCURRENCY = 10_000;
 
 /**
  * How a tokenizer normalises values before it fingerprints and stores them: values equal after
- * normalisation share one token, and detokenize returns the normalised value. Unicode NFC is always
- * applied first; then `removeCharacters`, `trim` and `caseFold`, in that order.
+ * normalisation share one token, and detokenize returns the normalised value. Unicode NFC (NFKC
+ * with `caseFold`) is always applied first; then `removeCharacters`, `trim` and `caseFold`, in
+ * that order. A value must be at most 1,024 UTF-8 bytes both as received and once normalised.
  *
  * Changing the normalisation of a tokenizer in use gives new tokens to values whose normalised form
  * changes: declare it once per kind of value (one tokenizer for emails, another for phone numbers).
@@ -42,7 +43,21 @@ export interface TokenNormalization {
   readonly trim?: boolean;
 
   /**
-   * Lower-case values (Unicode default case mapping, the same in every locale), e.g. for emails.
+   * Fold case and compatibility forms, e.g. for emails: the value is brought to Unicode NFKC
+   * (full-width letters, ligatures and other compatibility forms become plain letters; the
+   * characters to remove are compared in NFKC too), fully case-folded and brought to NFKC again,
+   * so "Straße" and "STRASSE", "ＡＢＣ@example.com" and "abc@example.com", "ΣΊΣΥΦΟΣ" and
+   * "σίσυφος" share a token. Full case folding is Unicode's CaseFolding.txt with statuses C and
+   * F (as Python's `str.casefold()`; "ß" becomes "ss", "Σ" and "ς" become "σ"), the same in every
+   * locale (no Turkish dotless i mapping: "İ" becomes "i̇", not "i"), from a Unicode 14.0 table
+   * in the library rather than the runtime's case mapping; NFKC comes from the Node.js runtime's
+   * ICU and is stable for assigned characters. Accents are kept ("é" is not "e").
+   *
+   * Migration: before this change `caseFold` lower-cased after NFC (`toLowerCase()`). The library
+   * is pre-1.0 and `caseFold` now means full folding, with no option for the old behaviour: in a
+   * vault that already uses `caseFold`, values whose folded form differs from their lower case
+   * (with "ß" or "ẞ", final sigma, ligatures, full-width or other compatibility forms, and the
+   * like) get a new token; their old entries stay in the vault and still detokenize.
    *
    * @default false
    */
@@ -147,7 +162,7 @@ export class PiiTokenizer extends Construct {
   /** The most values (or tokens) in one request. */
   public static readonly MAX_BATCH_SIZE = MAX_BATCH_SIZE;
 
-  /** The longest value accepted, in UTF-8 bytes. */
+  /** The longest value accepted, in UTF-8 bytes, as received and once normalised. */
   public static readonly MAX_VALUE_BYTES = MAX_VALUE_BYTES;
 
   /** The vault: one item per distinct normalised value. */

@@ -95,6 +95,11 @@ function checkValues(event: unknown, config: TokenizeConfig): string[] {
     if (canonical.length === 0) {
       problems.push(`values[${i}] is empty${value.length > 0 ? ' after normalisation' : ''}: empty values have no token (leave them out of the request)`);
     }
+    // NFC can double a value's size, NFKC multiply it by 11 (U+FDFA): the stored (and detokenized) value keeps the limit too
+    const canonicalBytes = Buffer.byteLength(canonical, 'utf8');
+    if (canonicalBytes > MAX_VALUE_BYTES) {
+      problems.push(`values[${i}] is ${canonicalBytes} bytes long after normalisation, at most ${MAX_VALUE_BYTES} UTF-8 bytes are accepted`);
+    }
     return canonical;
   });
   if (problems.length > 0) throw new InvalidTokenizerRequest(problemsMessage(problems));

@@ -4,6 +4,7 @@
  *
  * Imported by the construct and bundled into the handlers, so it imports nothing from aws-cdk-lib.
  */
+import { CASE_FOLDING_DATA } from './case-folding';
 
 // ---------------------------------------------------------------------------------------------
 // The vault: one item per distinct normalised value
@@ -47,7 +48,7 @@ export const DATA_KEY_MAX_VALUES = 1_000_000;
 
 /** The most values (tokenize) or tokens (detokenize) in one request. */
 export const MAX_BATCH_SIZE = 1000;
-/** The longest value accepted, in UTF-8 bytes, as received (before normalisation). */
+/** The longest value accepted, in UTF-8 bytes, as received and once normalised. */
 export const MAX_VALUE_BYTES = 1024;
 /** The error name of a request the handlers refuse (nothing is read or written). */
 export const INVALID_REQUEST_ERROR = 'InvalidTokenizerRequest';
@@ -83,7 +84,10 @@ export function isTokenShaped(value: string, prefix: string): boolean {
 export interface NormalizationSpec {
   /** Remove leading and trailing white space. */
   readonly trim: boolean;
-  /** Lower-case the value (Unicode default case mapping, independent of locale). */
+  /**
+   * Unicode compatibility normalisation (NFKC) instead of NFC, and full Unicode case folding
+   * (CaseFolding.txt, statuses C and F: "Straße" and "STRASSE", "ＡＢＣ" and "abc" share a form).
+   */
   readonly caseFold: boolean;
   /** Characters removed wherever they occur (e.g. ' -()' for phone numbers). */
   readonly removeCharacters: string;
@@ -92,18 +96,55 @@ export interface NormalizationSpec {
 /** The most characters `removeCharacters` may list. */
 export const MAX_REMOVE_CHARACTERS = 64;
 
+/** The full case folding table, parsed on first use: code point to folded string. */
+let caseFoldings: Map<number, string> | undefined;
+
+function caseFoldingTable(): Map<number, string> {
+  if (caseFoldings === undefined) {
+    caseFoldings = new Map();
+    for (const entry of CASE_FOLDING_DATA.split(' ')) {
+      const [from, to] = entry.split(':');
+      caseFoldings.set(parseInt(from, 16), String.fromCodePoint(...to.split(',').map(h => parseInt(h, 16))));
+    }
+  }
+  return caseFoldings;
+}
+
 /**
- * The canonical form of a value: Unicode NFC, then the characters to remove are removed, then
- * white space is trimmed, then the value is lower-cased, each step only when asked (NFC always).
+ * Unicode full case folding (CaseFolding.txt, statuses C and F, of `CASE_FOLDING_UNICODE_VERSION`):
+ * "ß" and "ẞ" become "ss", "ﬁ" becomes "fi", "Σ" and "ς" become "σ". Locale-independent (no Turkic
+ * "T" mappings) and independent of the runtime's own case mapping, so a Node.js upgrade does not
+ * change it. Does not normalise: see `normalize`.
+ */
+export function fullCaseFold(value: string): string {
+  const table = caseFoldingTable();
+  let result = '';
+  for (const c of value) result += table.get(c.codePointAt(0)!) ?? c;
+  return result;
+}
+
+/**
+ * The canonical form of a value.
+ *
+ * Without `caseFold`: Unicode NFC, then the characters to remove are removed, then white space is
+ * trimmed (each step only when asked).
+ *
+ * With `caseFold`: Unicode NFKC (compatibility forms such as full-width letters and ligatures
+ * become their plain letters), then the characters to remove (NFKC too) are removed, white space is
+ * trimmed, the value is fully case-folded (`fullCaseFold`) and brought to NFKC again: the NFKC of
+ * the full case folding of the NFKC, close to Unicode's NFKC_Casefold without its removal of
+ * default-ignorable code points. NFKC comes from the runtime's ICU, which is stable for assigned
+ * characters (Unicode's normalization stability policy).
  */
 export function normalize(value: string, spec: NormalizationSpec): string {
-  let result = value.normalize('NFC');
+  const form = spec.caseFold ? 'NFKC' : 'NFC';
+  let result = value.normalize(form);
   if (spec.removeCharacters.length > 0) {
-    const remove = new Set(Array.from(spec.removeCharacters.normalize('NFC')));
+    const remove = new Set(Array.from(spec.removeCharacters.normalize(form)));
     result = Array.from(result).filter(c => !remove.has(c)).join('');
   }
   if (spec.trim) result = result.trim();
-  if (spec.caseFold) result = result.toLowerCase();
+  if (spec.caseFold) result = fullCaseFold(result).normalize('NFKC');
   return result;
 }
 

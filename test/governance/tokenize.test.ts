@@ -99,6 +99,57 @@ describe('normalisation declared on the construct', () => {
   });
 });
 
+describe('caseFold is full Unicode case folding after NFKC', () => {
+  const SAME: ReadonlyArray<readonly [string, string]> = [
+    ['Straße@example.com', 'STRASSE@example.com'],
+    ['ＡＢＣ@example.com', 'abc@example.com'],
+    ['ΣΊΣΥΦΟΣ@example.com', 'σίσυφος@example.com'],
+    ['ﬁona@example.com', 'FIONA@example.com'],
+    ['GROẞ@example.com', 'gross@example.com'],
+  ];
+  const DISTINCT: ReadonlyArray<readonly [string, string]> = [
+    ['İlker@example.com', 'ilker@example.com'],
+    ['ılker@example.com', 'ilker@example.com'],
+    ['rené@example.com', 'rene@example.com'],
+    ['søren@example.com', 'soren@example.com'],
+  ];
+
+  test('pairs that differ only in case or compatibility form share one token and one entry; others stay distinct', async () => {
+    const folded = await VaultHarness.start({ normalization: { caseFold: true } });
+    try {
+      const values = [...SAME, ...DISTINCT].flat();
+      for (const v of values) secrets.add(v);
+      const { tokens } = await folded.tokenizer()({ values });
+      for (const t of tokens) secrets.add(t);
+      SAME.forEach((_pair, i) => expect(tokens[2 * i]).toBe(tokens[2 * i + 1]));
+      DISTINCT.forEach((_pair, j) => expect(tokens[2 * (SAME.length + j)]).not.toBe(tokens[2 * (SAME.length + j) + 1]));
+      expect(await folded.items()).toHaveLength(SAME.length + 2 * DISTINCT.length - 1); // ilker@example.com twice
+      const { values: back } = await folded.detokenizer()({ tokens: tokens.slice(0, 2 * SAME.length).filter((_t, i) => i % 2 === 0) });
+      expect(back).toEqual(['strasse@example.com', 'abc@example.com', 'σίσυφοσ@example.com', 'fiona@example.com', 'gross@example.com']);
+    } finally {
+      await folded.close();
+    }
+  });
+
+  test('a value that NFKC makes longer than 1,024 bytes is refused (U+FDFA is 3 bytes, its NFKC 33)', async () => {
+    const folded = await VaultHarness.start({ normalization: { caseFold: true } });
+    try {
+      await expect(folded.tokenizer()({ values: ['ok@example.com', '\ufdfa'.repeat(100)] })).rejects.toThrow(expect.objectContaining({
+        name: 'InvalidTokenizerRequest',
+        message: '1 invalid entry, nothing was read or written: values[1] is 3300 bytes long after normalisation, at most 1024 UTF-8 bytes are accepted',
+      }));
+      expect(await folded.items()).toHaveLength(0);
+    } finally {
+      await folded.close();
+    }
+  });
+
+  test('without caseFold the same pairs keep their own tokens (NFC only)', async () => {
+    const tokens = await tokenize(SAME.flat());
+    SAME.forEach((_pair, i) => expect(tokens[2 * i]).not.toBe(tokens[2 * i + 1]));
+  });
+});
+
 describe('the vault holds no plaintext and no plain hash', () => {
   test('an entry is an HMAC fingerprint, a random token, the ciphertext, the data key and the time', async () => {
     const value = 'judy@example.com';
@@ -312,6 +363,8 @@ describe('invalid requests: a clear error, nothing read or written', () => {
       '1 invalid entry, nothing was read or written: values[0] is empty after normalisation: empty values have no token (leave them out of the request)'],
     ['over 1,024 bytes', { values: [big] },
       '1 invalid entry, nothing was read or written: values[0] is 1026 bytes long, at most 1024 UTF-8 bytes are accepted'],
+    ['over 1,024 bytes after normalisation (U+FB2C is 3 bytes, its NFC 6)', { values: ['\ufb2c'.repeat(200)] },
+      '1 invalid entry, nothing was read or written: values[0] is 1200 bytes long after normalisation, at most 1024 UTF-8 bytes are accepted'],
     ['many problems', { values: [1, 2, 3, 4, 5, 6, 7] },
       '7 invalid entries, nothing was read or written: values[0] is a number, expected a string (leave nulls out of the request); '
       + 'values[1] is a number, expected a string (leave nulls out of the request); values[2] is a number, expected a string (leave nulls out of the request); '
