@@ -25,6 +25,7 @@ import { Described, LakeValidationError } from '../private/errors';
 import { grantKeyThroughService } from '../private/grants';
 import { acknowledgeNag, HIPAA, inPacks, NIST, PCI, SERVERLESS, wildcardResourceFinding } from '../private/nag';
 import { resolveRemovalPolicy } from '../private/removal-policy';
+import { describeRun, describeRunFailure, runFacts } from '../private/run-failure';
 import { BookmarkedJob } from '../processing/bookmarked-job';
 import { acknowledgeOwnPolicy, GlueJob, MANAGED_ARGUMENTS } from '../processing/glue-job';
 import { SharedJobResources } from '../processing/shared-job-resources';
@@ -407,19 +408,21 @@ export class PartitionedJobOrchestrator extends Construct {
       maxAttempts: 5,
       jitterStrategy: sfn.JitterType.FULL,
     });
-    // A run that FAILED or timed out fails the task (States.TaskFailed): recorded as a failure.
-    runJob.addCatch(markFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
+    // A run that FAILED or timed out fails the task (States.TaskFailed): recorded as a failure. Glue's cause
+    // (the run as JSON, with Spark's error text, which can quote a row) is replaced by the run id, its
+    // state, the error name and a console link before it reaches the registry or the Fail state.
+    runJob.addCatch(describeRunFailure(scope, { jobName: job.jobName, next: markFailed }), { errors: ['States.ALL'], resultPath: '$.failure' });
 
     // The documentation does not say that a STOPPED run fails the task: only a SUCCEEDED run is a success.
     const runNotSucceeded = new sfn.Pass(scope, 'RunNotSucceeded', {
       comment: 'The run ended without an error but did not succeed (e.g. it was stopped): recorded as a failure.',
-      parameters: {
-        Error: RUN_NOT_SUCCEEDED_ERROR,
-        Cause: sfn.JsonPath.format('The Glue job run {} ended in state {}', sfn.JsonPath.stringAt('$.run.Id'), sfn.JsonPath.stringAt('$.run.JobRunState')),
-      },
+      parameters: runFacts(job.jobName, sfn.JsonPath.objectAt('$.run'), RUN_NOT_SUCCEEDED_ERROR),
       resultPath: '$.failure',
     });
-    runNotSucceeded.next(markFailed);
+    runNotSucceeded.next(new sfn.Pass(scope, 'DescribeRunNotSucceeded', {
+      parameters: { Error: sfn.JsonPath.stringAt('$.failure.Error'), Cause: describeRun('The Glue job run {} ended in state {}') },
+      resultPath: '$.failure',
+    })).next(markFailed);
     const checkRunState = new sfn.Choice(scope, 'CheckRunState')
       .when(sfn.Condition.stringEquals('$.run.JobRunState', 'SUCCEEDED'), markSucceeded)
       .otherwise(runNotSucceeded);
@@ -476,7 +479,9 @@ export class PartitionedJobOrchestrator extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       timeout,
       tracingEnabled: true,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      // Without execution data: the states' input and output (a failed run's error text among them) stay
+      // in the execution history, readable with states:GetExecutionHistory, and out of the log group.
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
     // The DynamoDB tasks update items of a table encrypted with a customer-managed key.
     grantKeyThroughService(this, key, stateMachine, ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], 'dynamodb');

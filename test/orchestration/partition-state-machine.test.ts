@@ -4,6 +4,7 @@ import type * as LocalStepFunctions from 'aws-local-stepfunctions' with { 'resol
 import { orchestratorStack } from './fixtures';
 import { createRegistryTable, partitionItem, putItems } from './fixtures-registry';
 import { PARTITION_INPUT_CAUSE, PARTITION_INPUT_ERROR } from '../../src/orchestration/partitioned-job-orchestrator';
+import { RUN_ERROR_CAUSE_PREFIX } from '../../src/private/run-failure';
 import { refPlaceholder, stateMachineDefinition } from '../helpers/asl';
 import { startDynalite, type LocalDynamoDb } from '../helpers/dynalite';
 import { EMULATOR_TEST_TIMEOUT_MS } from '../helpers/timeouts';
@@ -35,6 +36,13 @@ const SLOT_SECONDS = Date.UTC(2026, 10, 21, 10, 15) / 1000;
 const NEXT_DUE = SLOT_SECONDS + 3600;
 const INPUT = { partitionId: 'acme', slot: '2026-11-21T10:15:00.000Z', slotSeconds: SLOT_SECONDS, nextDueAt: NEXT_DUE, takeOverExecution: 'none' };
 const FAILED_RUN_CAUSE = JSON.stringify({ Id: RUN_ID, JobRunState: 'FAILED', ErrorMessage: 'AnalysisException: Path does not exist: s3://bronze/acme/' });
+/** What is kept of a Glue error that names no run (a refused start, an unreadable cause): the error name only. */
+const runErrorCause = (error: string) => `${RUN_ERROR_CAUSE_PREFIX} (${error})`;
+/** The Glue console page of a run of the job (the region is the rendered AWS::Region). */
+const consoleLink = (runId: string) => `https://eu-west-1.console.aws.amazon.com/gluestudio/home?region=eu-west-1#/job/${JOB_NAME}/run/${runId}`;
+/** What the registry and the execution keep of a run that failed the task: run id, state, error name, console link. */
+const runFailedCause = (state: string, error = 'States.TaskFailed') =>
+  `The Glue job run ${RUN_ID} ended in state ${state} (${error}): ${consoleLink(RUN_ID)}`;
 
 let ddb: LocalDynamoDb;
 let table: string;
@@ -192,14 +200,14 @@ describe('failure path', () => {
     await seed({ dueAt: 0 });
     const outcome = await execute(INPUT, { glue: [taskError('States.TaskFailed', FAILED_RUN_CAUSE)] });
 
-    expect(outcome.states).toEqual(['CheckInput', 'MarkRunning', 'RunJob', 'MarkFailed', 'Failed']);
-    expect(outcome.failure).toEqual({ error: 'States.TaskFailed', cause: FAILED_RUN_CAUSE });
+    expect(outcome.states).toEqual(['CheckInput', 'MarkRunning', 'RunJob', 'DescribeRunError', 'ReadFailedRun', 'DescribeFailedRun', 'MarkFailed', 'Failed']);
+    expect(outcome.failure).toEqual({ error: 'States.TaskFailed', cause: runFailedCause('FAILED') });
     expect(await item()).toMatchObject({
       status: 'FAILED',
       executionArn: ME,
       lastFailureAt: ENTERED,
       lastError: 'States.TaskFailed',
-      lastCause: FAILED_RUN_CAUSE,
+      lastCause: runFailedCause('FAILED'),
       dueAt: 0,
     });
     expect(await item()).not.toHaveProperty('lastSuccessAt');
@@ -252,8 +260,8 @@ describe('outcomes of the Glue run, as Step Functions reports them', () => {
     await seed({ dueAt: SLOT_SECONDS - 60 });
     const outcome = await execute(INPUT, { glue: [{ Id: RUN_ID, JobRunState: state }] });
 
-    expect(outcome.states).toEqual(['CheckInput', 'MarkRunning', 'RunJob', 'CheckRunState', 'RunNotSucceeded', 'MarkFailed', 'Failed']);
-    const cause = `The Glue job run ${RUN_ID} ended in state ${state}`;
+    expect(outcome.states).toEqual(['CheckInput', 'MarkRunning', 'RunJob', 'CheckRunState', 'RunNotSucceeded', 'DescribeRunNotSucceeded', 'MarkFailed', 'Failed']);
+    const cause = `The Glue job run ${RUN_ID} ended in state ${state}: ${consoleLink(RUN_ID)}`;
     expect(outcome.failure).toEqual({ error: 'JobRunNotSucceeded', cause });
     const recorded = await item();
     expect(recorded).toMatchObject({ status: 'FAILED', lastError: 'JobRunNotSucceeded', lastCause: cause, lastFailureAt: ENTERED, dueAt: SLOT_SECONDS - 60 });
@@ -261,19 +269,19 @@ describe('outcomes of the Glue run, as Step Functions reports them', () => {
     expect(recorded).not.toHaveProperty('lastRunId');
   });
 
-  test.each<[string, string, string]>([
-    ['a failed run', 'States.TaskFailed', FAILED_RUN_CAUSE],
-    ['a timed-out run', 'States.TaskFailed', JSON.stringify({ Id: RUN_ID, JobRunState: 'TIMEOUT', ErrorMessage: 'Job run timed out' })],
-    ['a denied StartJobRun', 'Glue.AccessDeniedException', 'User is not authorized to perform: glue:StartJobRun'],
-    ['a job that does not exist', 'Glue.EntityNotFoundException', 'Job not found'],
-  ])('%s (%s) is recorded once, without a retry', async (_, error, cause) => {
+  test.each<[string, string, string, string]>([
+    ['a failed run', 'States.TaskFailed', FAILED_RUN_CAUSE, runFailedCause('FAILED')],
+    ['a timed-out run', 'States.TaskFailed', JSON.stringify({ Id: RUN_ID, JobRunState: 'TIMEOUT', ErrorMessage: 'Job run timed out' }), runFailedCause('TIMEOUT')],
+    ['a denied StartJobRun', 'Glue.AccessDeniedException', 'User is not authorized to perform: glue:StartJobRun', runErrorCause('Glue.AccessDeniedException')],
+    ['a job that does not exist', 'Glue.EntityNotFoundException', 'Job not found', runErrorCause('Glue.EntityNotFoundException')],
+  ])('%s (%s) is recorded once, without a retry, by its run id, state and error name', async (_, error, cause, recorded) => {
     await seed();
     const outcome = await execute(INPUT, { glue: [taskError(error, cause)] });
 
     expect(outcome.glueCalls).toHaveLength(1);
-    expect(outcome.states).toEqual(['CheckInput', 'MarkRunning', 'RunJob', 'MarkFailed', 'Failed']);
-    expect(outcome.failure).toEqual({ error, cause });
-    expect(await item()).toMatchObject({ status: 'FAILED', lastError: error, lastCause: cause });
+    expect(outcome.states).toEqual(expect.arrayContaining(['CheckInput', 'MarkRunning', 'RunJob', 'DescribeRunError', 'MarkFailed', 'Failed']));
+    expect(outcome.failure).toEqual({ error, cause: recorded });
+    expect(await item()).toMatchObject({ status: 'FAILED', lastError: error, lastCause: recorded });
   });
 
   test.each<[string, string]>([
@@ -434,6 +442,41 @@ describe('locking', () => {
     expect(outcome.states.at(-1)).toBe('Skipped');
     expect(outcome.glueCalls).toEqual([]);
     expect(await item()).toBeUndefined();
+  });
+});
+
+describe('run errors keep no personal data', () => {
+  // Spark's error text can quote a row or a value that failed to cast: a planted e-mail address stands for it.
+  const PLANTED = 'jane.doe@example.com';
+  const plantedCause = (state: string) => JSON.stringify({
+    Id: RUN_ID,
+    JobName: JOB_NAME,
+    JobRunState: state,
+    Arguments: { '--partition': 'acme' },
+    ErrorMessage: `SparkNumberFormatException: The value '${PLANTED}' of the type "STRING" cannot be cast to "INT"`,
+  });
+
+  test.each(['FAILED', 'TIMEOUT'])('a run in state %s whose error text holds a planted value: neither the registry item nor the execution\'s error keep it', async state => {
+    await seed();
+    const outcome = await execute(INPUT, { glue: [taskError('States.TaskFailed', plantedCause(state))] });
+
+    const recorded = await item();
+    expect(JSON.stringify(recorded)).not.toContain(PLANTED);
+    expect(JSON.stringify(outcome.failure)).not.toContain(PLANTED);
+    expect(recorded).toMatchObject({ status: 'FAILED', lastError: 'States.TaskFailed', lastCause: runFailedCause(state) });
+    expect(outcome.failure).toEqual({ error: 'States.TaskFailed', cause: runFailedCause(state) });
+  });
+
+  test.each<[string, string]>([
+    ['not JSON', `Job run failed for ${PLANTED}`],
+    ['JSON without a run id', JSON.stringify({ JobRunState: 'FAILED', ErrorMessage: PLANTED })],
+    ['JSON whose run id is only inside the error text', JSON.stringify({ JobRunState: 'FAILED', ErrorMessage: `"Id":"jr_1" ${PLANTED}` })],
+  ])('a task failure whose cause is %s keeps only the error name', async (_, cause) => {
+    await seed();
+    const outcome = await execute(INPUT, { glue: [taskError('States.TaskFailed', cause)] });
+
+    expect(await item()).toMatchObject({ status: 'FAILED', lastError: 'States.TaskFailed', lastCause: runErrorCause('States.TaskFailed') });
+    expect(outcome.failure).toEqual({ error: 'States.TaskFailed', cause: runErrorCause('States.TaskFailed') });
   });
 });
 
