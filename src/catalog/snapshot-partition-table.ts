@@ -403,7 +403,9 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
 
   /**
    * Grants reading the table: objects under its prefix, decryption with the layer's key through
-   * S3, and reading this table, its partitions and its `_current` view in the catalog.
+   * S3, and reading this table, its partitions and its `_current` view in the catalog. The
+   * returned grant holds every statement (S3, KMS and Glue), for `applyBefore` and `assertSuccess`;
+   * so do those of `grantWrite` and `grantReadWrite`.
    */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     return this.grant(grantee, OBJECT_READ_ACTIONS, KEY_READ_ACTIONS, GLUE_READ_ACTIONS);
@@ -439,6 +441,10 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
       throw new LakeValidationError(scope, scope.constructor.name, 'prefix', options.prefix,
         `no prefix for the table '${this.tableName}': a table is read and written whole, at its own location`);
     }
+    if (options.tables !== undefined) {
+      throw new LakeValidationError(scope, scope.constructor.name, 'tables', options.tables,
+        `no tables for the table '${this.tableName}': its definition belongs to the stack, and a job manages only its partitions`);
+    }
     const write = access === DataAccess.WRITE;
     if (write) this.grantReadWrite(grantee);
     else this.grantRead(grantee);
@@ -464,13 +470,15 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
     };
   }
 
-  /** Objects under the table's prefix, the layer's key through S3, and the catalog: this table (and its partitions) and its view. */
+  /**
+   * Objects under the table's prefix, the layer's key through S3, and the catalog: this table (and
+   * its partitions) and its view. One grant with every statement.
+   */
   private grant(grantee: iam.IGrantable, objectActions: string[], keyActions: string[], glueActions: string[]): iam.Grant {
-    const grant = grantObjects(this.layer.bucket, grantee, this.prefix, objectActions);
-    grantKeyThroughS3(this, this.layer.encryptionKey, grantee, keyActions);
     const tables = this.currentViewArn ? [this.tableArn, this.currentViewArn] : [this.tableArn];
-    grantCatalog(this, grantee, glueActions, this.database.databaseName, tables);
-    return grant;
+    return grantObjects(this.layer.bucket, grantee, this.prefix, objectActions)
+      .combine(grantKeyThroughS3(this, this.layer.encryptionKey, grantee, keyActions))
+      .combine(grantCatalog(this, grantee, glueActions, this.database.databaseName, tables));
   }
 
   private addRetention(retention: Duration, bucket: s3.IBucket): void {

@@ -45,24 +45,24 @@ export const FOLDER_MARKER_SUFFIX = '_$folder$';
  */
 export function grantObjects(bucket: s3.IBucket, grantee: iam.IGrantable, prefix: string, actions: string[]): iam.Grant {
   const directories = directoriesOf(prefix);
-  const grant = iam.Grant.addToPrincipal({
+  let grant = iam.Grant.addToPrincipal({
     grantee,
     actions,
     resourceArns: [bucket.arnForObjects(`${prefix}*`), ...directories.map(d => bucket.arnForObjects(`${d}${FOLDER_MARKER_SUFFIX}`))],
   });
   const headActions = actions.filter(a => a === 's3:GetObject');
   if (directories.length > 0 && headActions.length > 0) {
-    iam.Grant.addToPrincipal({ grantee, actions: headActions, resourceArns: directories.map(d => bucket.arnForObjects(d)) });
+    grant = grant.combine(iam.Grant.addToPrincipal({ grantee, actions: headActions, resourceArns: directories.map(d => bucket.arnForObjects(d)) }));
   }
   const directory = directories[directories.length - 1];
-  iam.Grant.addToPrincipal({
+  const list = iam.Grant.addToPrincipal({
     grantee,
     actions: ['s3:ListBucket'],
     resourceArns: [bucket.bucketArn],
     conditions: prefix ? { StringLike: { 's3:prefix': [`${prefix}*`, ...(directory ? [directory] : [])] } } : undefined,
   });
-  iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetBucketLocation'], resourceArns: [bucket.bucketArn] });
-  return grant;
+  const location = iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetBucketLocation'], resourceArns: [bucket.bucketArn] });
+  return grant.combine(list).combine(location);
 }
 
 /**
@@ -77,8 +77,8 @@ function directoriesOf(prefix: string): string[] {
 }
 
 /** The key's actions, only when S3 of the stack's region calls KMS on the grantee's behalf. */
-export function grantKeyThroughS3(scope: IConstruct, key: kms.IKey, grantee: iam.IGrantable, actions: string[]): void {
-  grantKeyThroughService(scope, key, grantee, actions, 's3');
+export function grantKeyThroughS3(scope: IConstruct, key: kms.IKey, grantee: iam.IGrantable, actions: string[]): iam.Grant {
+  return grantKeyThroughService(scope, key, grantee, actions, 's3');
 }
 
 /** The key's actions, only when `service` (e.g. `dynamodb`) of the stack's region calls KMS on the grantee's behalf. */
@@ -102,9 +102,9 @@ export function glueTableArn(scope: IConstruct, databaseName: string, tableName:
  * Glue catalog actions on the catalog, the database and the given table ARNs (Glue authorises
  * partition actions on the table's ARN).
  */
-export function grantCatalog(scope: IConstruct, grantee: iam.IGrantable, actions: string[], databaseName: string, tableArns: string[]): void {
+export function grantCatalog(scope: IConstruct, grantee: iam.IGrantable, actions: string[], databaseName: string, tableArns: string[]): iam.Grant {
   const stack = Stack.of(scope);
-  iam.Grant.addToPrincipal({
+  return iam.Grant.addToPrincipal({
     grantee,
     actions,
     resourceArns: [

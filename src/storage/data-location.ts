@@ -29,6 +29,18 @@ export interface DataLocationOptions {
    * @default - `input_<layer>` for reads, `output_<layer>` for writes (`-` in a layer name becomes `_`)
    */
   readonly argumentName?: string;
+
+  /**
+   * For a write to a `LakeLayer`: the tables of the layer's database that the job defines, e.g.
+   * `['orders']` (lowercase letters, digits and `_`, starting with a letter). The job may create,
+   * update and delete exactly these tables (`glue:CreateTable`, `UpdateTable`, `DeleteTable`,
+   * `BatchDeleteTable`) and manage their partitions; a view such as `orders_current` is a table of
+   * its own and must be named too. Refused for reads and for a `SnapshotPartitionTable` (its
+   * definition belongs to the stack; its writers manage only its partitions).
+   *
+   * @default - none: the job reads the database's catalog and changes no table and no partition
+   */
+  readonly tables?: string[];
 }
 
 /**

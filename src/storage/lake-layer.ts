@@ -171,42 +171,51 @@ export class LakeLayer extends Construct implements IDataLocation {
   /**
    * Grants read access: objects under `prefix` (S3 list limited to the prefix), decryption with the
    * layer's key through S3, and the Glue catalog: this database, its tables and their partitions.
+   * The returned grant holds every statement (S3, KMS and Glue), for `applyBefore` and `assertSuccess`.
    *
    * @param prefix a key prefix; no leading `/`, no wildcard
    * @default - the whole bucket
    */
   public grantRead(grantee: iam.IGrantable, prefix?: string): iam.Grant {
-    return this.grant(grantee, prefix, OBJECT_READ_ACTIONS, KEY_READ_ACTIONS, GLUE_READ_ACTIONS);
+    return this.grant(grantee, prefix, OBJECT_READ_ACTIONS, KEY_READ_ACTIONS);
   }
 
   /**
    * Grants write access: put and delete objects under `prefix` (and list it), encryption with the
-   * layer's key through S3, and creating, updating and deleting the database's tables and partitions.
-   * Deletes in a raw layer remain denied by its bucket policy.
+   * layer's key through S3, and reading the database's catalog. Table definitions and partitions
+   * change only for the named `tables`: creating, updating and deleting them and managing their
+   * partitions. Deletes in a raw layer remain denied by its bucket policy.
+   *
+   * The returned grant holds every statement (S3, KMS and Glue), for `applyBefore` and `assertSuccess`.
    *
    * @param prefix a key prefix; no leading `/`, no wildcard
    * @default - the whole bucket
+   * @param tables tables of the layer's database whose definitions and partitions the grantee manages
+   * (lowercase letters, digits and `_`, starting with a letter; a `_current` view is a table of its own)
+   * @default - none: no table or partition changes
    */
-  public grantWrite(grantee: iam.IGrantable, prefix?: string): iam.Grant {
-    return this.grant(grantee, prefix, OBJECT_WRITE_ACTIONS, KEY_WRITE_ACTIONS, [...GLUE_READ_ACTIONS, ...GLUE_TABLE_WRITE_ACTIONS]);
+  public grantWrite(grantee: iam.IGrantable, prefix?: string, tables?: string[]): iam.Grant {
+    return this.grant(grantee, prefix, OBJECT_WRITE_ACTIONS, KEY_WRITE_ACTIONS, tables);
   }
 
   /**
-   * Grants read and write access (both of the above) under `prefix`.
+   * Grants read and write access (both of the above) under `prefix`, with table definitions and
+   * partitions of the named `tables` only.
    *
    * @param prefix a key prefix; no leading `/`, no wildcard
    * @default - the whole bucket
+   * @param tables tables of the layer's database whose definitions and partitions the grantee manages
+   * @default - none: no table or partition changes
    */
-  public grantReadWrite(grantee: iam.IGrantable, prefix?: string): iam.Grant {
-    return this.grant(grantee, prefix, [...OBJECT_READ_ACTIONS, ...OBJECT_WRITE_ACTIONS], KEY_WRITE_ACTIONS,
-      [...GLUE_READ_ACTIONS, ...GLUE_TABLE_WRITE_ACTIONS]);
+  public grantReadWrite(grantee: iam.IGrantable, prefix?: string, tables?: string[]): iam.Grant {
+    return this.grant(grantee, prefix, [...OBJECT_READ_ACTIONS, ...OBJECT_WRITE_ACTIONS], KEY_WRITE_ACTIONS, tables);
   }
 
   /**
    * Binds the layer (or `options.prefix` in it) to a job: reads get `grantRead`; writes get
-   * `grantReadWrite` (Spark lists and reads what it overwrites) and register the location with the
-   * layer's `SparkStagingLifecycle`. Writes to a raw layer are refused: raw data is never modified.
-   * The job receives `--<name>_path` (the `s3://` URI) and `--<name>_database`.
+   * `grantReadWrite` with `options.tables` (Spark lists and reads what it overwrites) and register
+   * the location with the layer's `SparkStagingLifecycle`. Writes to a raw layer are refused: raw
+   * data is never modified. The job receives `--<name>_path` (the `s3://` URI) and `--<name>_database`.
    */
   public bindToJob(scope: IConstruct, grantee: iam.IGrantable, access: DataAccess, options: DataLocationOptions): DataLocationBinding {
     const prefix = this.checkPrefix(options.prefix);
@@ -215,9 +224,13 @@ export class LakeLayer extends Construct implements IDataLocation {
         throw new LakeValidationError(scope, scope.constructor.name, 'location', new Described(`the raw layer '${this.name}'`),
           'a curated layer or a table in one: raw layers are immutable (deletes are denied) and have no Spark staging lifecycle');
       }
-      this.grantReadWrite(grantee, prefix);
+      this.grantReadWrite(grantee, prefix, options.tables);
       this.stagingLifecycle.addPrefix(prefix);
     } else {
+      if (options.tables !== undefined) {
+        throw new LakeValidationError(scope, scope.constructor.name, 'tables', options.tables,
+          `no tables when reading '${this.name}': a read changes no table (tables is for writesTo)`);
+      }
       this.grantRead(grantee, prefix);
     }
     const base = access === DataAccess.WRITE ? 'output' : 'input';
@@ -228,14 +241,36 @@ export class LakeLayer extends Construct implements IDataLocation {
     };
   }
 
-  /** Objects under the prefix (and listing it), the key through S3, and the catalog of this database. */
+  /**
+   * Objects under the prefix (and listing it), the key through S3, reading the catalog of this
+   * database and, for a write (`tables` defined), managing the named tables and their partitions.
+   * One grant with every statement.
+   */
   private grant(
-    grantee: iam.IGrantable, prefix: string | undefined, objectActions: string[], keyActions: string[], glueActions: string[],
+    grantee: iam.IGrantable, prefix: string | undefined, objectActions: string[], keyActions: string[], tables?: string[],
   ): iam.Grant {
-    const grant = grantObjects(this.bucket, grantee, this.checkPrefix(prefix), objectActions);
-    grantKeyThroughS3(this, this.encryptionKey, grantee, keyActions);
-    grantCatalog(this, grantee, glueActions, this.database.databaseName, [this.tableArns()]);
+    const names = this.checkTables(tables);
+    const checkedPrefix = this.checkPrefix(prefix);
+    let grant = grantObjects(this.bucket, grantee, checkedPrefix, objectActions)
+      .combine(grantKeyThroughS3(this, this.encryptionKey, grantee, keyActions))
+      .combine(grantCatalog(this, grantee, GLUE_READ_ACTIONS, this.database.databaseName, [this.tableArns()]));
+    if (names.length > 0) {
+      grant = grant.combine(grantCatalog(this, grantee, GLUE_TABLE_WRITE_ACTIONS, this.database.databaseName,
+        names.map(n => glueTableArn(this, this.database.databaseName, n))));
+    }
     return grant;
+  }
+
+  /** Table names as Glue and Athena accept them, literal, each once. */
+  private checkTables(tables: string[] | undefined): string[] {
+    if (tables === undefined) return [];
+    const valid = Array.isArray(tables) && tables.every(t => typeof t === 'string' && !Token.isUnresolved(t) && /^[a-z][a-z0-9_]{0,254}$/.test(t))
+      && new Set(tables).size === tables.length;
+    if (!valid) {
+      throw new LakeValidationError(this, CONSTRUCT, 'tables', tables,
+        "names of tables of the layer's database: lowercase letters, digits and '_', starting with a letter, at most 255 characters, each once (Glue and Athena naming)");
+    }
+    return tables;
   }
 
   private checkPrefix(prefix: string | undefined): string {

@@ -308,12 +308,15 @@ describe('grants', () => {
     expect(JSON.stringify(statements)).not.toContain('s3:PutObject');
   });
 
-  test('grantWrite adds put/delete and table/partition changes, but no object read', () => {
-    const { statements } = granted((lake, role) => lake.gold.grantWrite(role, 'products/'));
+  test('grantWrite adds put/delete and catalog reads, table/partition changes only for named tables, but no object read', () => {
+    const { statements } = granted((lake, role) => lake.gold.grantWrite(role, 'products/', ['products']));
     const s3Objects = statements.find(s => JSON.stringify(s.Action).includes('s3:PutObject'));
     expect(s3Objects.Action).toEqual(['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts']);
-    const glue = statements.find(s => JSON.stringify(s.Action).includes('glue:'));
-    expect(glue.Action).toEqual(expect.arrayContaining(['glue:CreateTable', 'glue:UpdateTable', 'glue:DeleteTable', 'glue:BatchCreatePartition', 'glue:BatchDeletePartition']));
+    const glue = statements.filter(s => JSON.stringify(s.Action).includes('glue:'));
+    expect(glue).toHaveLength(2);
+    expect(glue[0].Action).not.toContain('glue:CreateTable');
+    expect(glue[1].Action).toEqual(expect.arrayContaining(['glue:CreateTable', 'glue:UpdateTable', 'glue:DeleteTable', 'glue:BatchCreatePartition', 'glue:BatchDeletePartition']));
+    expect(JSON.stringify(glue[1].Resource[2])).toMatch(/table\/",\{"Ref":"LakeGoldDatabase\w+"\},"\/products"/);
     expect(statements).toContainEqual(expect.objectContaining({ Action: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt', 'kms:DescribeKey'] }));
     expect(JSON.stringify(statements)).not.toContain('s3:GetObject"');
   });
