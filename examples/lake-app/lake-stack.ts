@@ -2,12 +2,10 @@ import * as path from 'path';
 import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as glue from 'aws-cdk-lib/aws-glue';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as sns from 'aws-cdk-lib/aws-sns';
 // The example imports the library by its package name, as a user does (scripts/link-self.js links it).
 // eslint-disable-next-line import/no-extraneous-dependencies
 import {
-  BookmarkedJob, BronzeSilverGoldLake, GlueJob, LayerDefinition, PartitionedJobOrchestrator, PiiTokenizer, SharedJobResources,
+  AlertTopic, BookmarkedJob, BronzeSilverGoldLake, GlueJob, LayerDefinition, PartitionedJobOrchestrator, PiiTokenizer, SharedJobResources,
   SnapshotCompression, SnapshotGranularity, SnapshotPartitionTable,
 } from 'cdk-glue-lake';
 import { Construct } from 'constructs';
@@ -59,12 +57,12 @@ export class LakeStack extends Stack {
       accessLogsBucket: this.lake.accessLogsBucket,
     });
 
-    // Failed, timed-out and errored runs are announced here (encrypted; EventBridge rules and
-    // CloudWatch alarms publish to it, so both services may use the key).
-    const alerts = new sns.Topic(this, 'JobAlerts', { enforceSSL: true, masterKey: this.lake.encryptionKey });
-    for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
-      this.lake.encryptionKey.grant(new iam.ServicePrincipal(service), 'kms:GenerateDataKey', 'kms:Decrypt');
-    }
+    // Failed, timed-out and errored runs are announced here: a topic encrypted with a key of its own
+    // (not the lake's data key). The jobs' EventBridge rules are admitted when they target it;
+    // the orchestrator's CloudWatch alarms are admitted here. Both only from this account and Region.
+    const alertTopic = new AlertTopic(this, 'JobAlerts');
+    alertTopic.allowCloudWatchAlarms();
+    const alerts = alertTopic.topic;
 
     const jobs = path.join(__dirname, 'jobs');
     this.ordersJob = new GlueJob(this, 'OrdersToSilver', {
