@@ -1,3 +1,4 @@
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Aws, Duration, PhysicalName, RemovalPolicy, Stack, Stage, Token } from 'aws-cdk-lib';
@@ -6,6 +7,7 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
 import { IntegrationTestAccess } from './integration-test-access';
@@ -19,6 +21,8 @@ import { resolveRemovalPolicy } from '../private/removal-policy';
 import { enableServerAccessLogs } from '../storage/lake-layer';
 
 const CONSTRUCT = 'DataLakePipeline';
+/** The file name of the library's CLI bundle (in the npm package, under assets/cli/main). */
+const CLI_FILE = 'cdk-glue-lake.js';
 
 /**
  * Builds the lake's stacks for one stage of a `DataLakePipeline`.
@@ -104,9 +108,11 @@ export interface DataLakePipelineProps {
 
   /**
    * The npm package (and exact version) of the command-line tool the integration test steps run,
-   * e.g. a mirror in a private registry.
+   * e.g. a mirror in a private registry. When set, each test step downloads it with `npx` from the
+   * registry at run time; by default nothing is downloaded: the step runs the library's own CLI
+   * bundle, shipped as an asset of the pipeline stack and checked against its SHA-256 before it runs.
    *
-   * @default - `cdk-glue-lake@<the version of this library>`
+   * @default - the CLI bundle of this library (an asset of the pipeline stack)
    */
   readonly cliPackage?: string;
 
@@ -167,6 +173,8 @@ export class DataLakePipeline extends Construct {
 
   /** The CDK stages, one per entry of `stages`, in order. */
   public readonly stages: Stage[];
+  /** The library's CLI bundle, one asset for every stage's integration test. */
+  private cliAsset?: s3assets.Asset;
 
   constructor(scope: Construct, id: string, props: DataLakePipelineProps) {
     super(scope, id);
@@ -182,8 +190,8 @@ export class DataLakePipeline extends Construct {
     const outputDirectory = props.synthOutputDirectory ?? 'cdk.out';
     v.outputDirectory(outputDirectory);
     if (props.pipelineName !== undefined) v.pipelineName(props.pipelineName);
-    const cliPackage = props.cliPackage ?? `cdk-glue-lake@${libraryVersion()}`;
-    v.cliPackage(cliPackage);
+    const cliPackage = props.cliPackage;
+    if (cliPackage !== undefined) v.cliPackage(cliPackage);
     const logsRetention = props.accessLogsRetention ?? Duration.days(90);
     v.wholeDays('accessLogsRetention', logsRetention);
     const removalPolicy = resolveRemovalPolicy(this, props.removalPolicy);
@@ -299,7 +307,7 @@ export class DataLakePipeline extends Construct {
   /** The CodeBuild step that runs the stage's jobs, and the role it assumes in the stage's account. */
   private integrationTestStep(
     stage: Stage, config: LakeStageConfig, test: StageIntegrationTest, source: pipelines.CodePipelineSource,
-    pipelineAccount: string, cliPackage: string,
+    pipelineAccount: string, cliPackage: string | undefined,
   ): pipelines.CodeBuildStep {
     const names = integrationTestNames(this, config.name);
     const stepRole = new iam.Role(this, `${config.name}IntegrationTestStepRole`, {
@@ -342,10 +350,32 @@ export class DataLakePipeline extends Construct {
         computeType: codebuild.ComputeType.SMALL,
       },
       partialBuildSpec: codebuild.BuildSpec.fromObject({ phases: { install: { 'runtime-versions': { nodejs: '20' } } } }),
-      commands: [
-        `npx --yes ${cliPackage} ${args.map(shellQuote).join(' ')}`,
-      ],
+      commands: cliPackage !== undefined
+        ? [`npx --yes ${cliPackage} ${args.map(shellQuote).join(' ')}`]
+        : [...this.cliBundleCommands(stepRole), `node ${CLI_FILE} ${args.map(shellQuote).join(' ')}`],
     });
+  }
+
+  /**
+   * The commands that copy the library's CLI bundle (an asset of the pipeline stack, published with
+   * it by `cdk deploy` and the pipeline's self-update) into the build and check its SHA-256, so
+   * what runs is the reviewed release; the step role may read exactly that object.
+   */
+  private cliBundleCommands(stepRole: iam.IRole): string[] {
+    const bundle = path.join(__dirname, '..', '..', 'assets', 'cli', 'main', CLI_FILE);
+    const contents = fs.readFileSync(bundle);
+    this.cliAsset ??= new s3assets.Asset(this, 'IntegrationTestCli', { path: bundle });
+    const asset = this.cliAsset;
+    stepRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ReadTheCliBundle',
+      actions: ['s3:GetObject'],
+      resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)],
+    }));
+    const sha256 = crypto.createHash('sha256').update(contents).digest('hex');
+    return [
+      `aws s3 cp --only-show-errors ${asset.s3ObjectUrl} ${CLI_FILE}`,
+      `echo '${sha256}  ${CLI_FILE}' | sha256sum --check --strict`,
+    ];
   }
 
   /**
@@ -447,12 +477,6 @@ function integrationTestNames(pipeline: Construct, stageName: string): { step: s
 /** Quotes a word for a POSIX shell (the values were validated: no single quotes). */
 function shellQuote(word: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word}'`;
-}
-
-/** The version of this library (the CLI the integration test installs is the same release). */
-function libraryVersion(): string {
-  const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
-  return manifest.version;
 }
 
 class PipelineValidator {

@@ -1,3 +1,4 @@
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -23,6 +24,21 @@ function buildSpecOf(template: Template, logicalIdPrefix: string): any {
   const spec = project.Properties.Source.BuildSpec;
   const text = typeof spec === 'string' ? spec : spec['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : '<partition>')).join('');
   return { id, project: project.Properties, spec: JSON.parse(text) };
+}
+
+/** Where the pipeline stack's CLI bundle asset is published (from the cloud assembly's asset manifest). */
+function cliAsset(app: App): { bucket: string; key: string } {
+  const assembly = app.synth();
+  const manifests = assembly.artifacts.filter(a => a.manifest.type === 'cdk:asset-manifest');
+  for (const artifact of manifests) {
+    const file = JSON.parse(fs.readFileSync(path.join(assembly.directory, (artifact.manifest.properties as any).file), 'utf8'));
+    for (const [hash, asset] of Object.entries<any>(file.files ?? {})) {
+      if (!String(asset.source.path).endsWith('.js')) continue;
+      const destination: any = Object.values(asset.destinations)[0];
+      return { bucket: destination.bucketName.replace('${AWS::Partition}', 'aws'), key: destination.objectKey ?? `${hash}.js` };
+    }
+  }
+  throw new Error('no .js file asset in the cloud assembly');
 }
 
 /** The stack of a stage with the given construct id. */
@@ -200,15 +216,21 @@ describe('DataLakePipeline artifacts', () => {
 });
 
 describe('DataLakePipeline integration test', () => {
-  test('the step runs the library\'s CLI against the stage\'s tagged jobs, as the stage\'s test role', () => {
-    const { template } = synthesizePipeline();
+  test('the step runs the library\'s own CLI bundle, shipped as an asset of the pipeline and checked by its hash, against the stage\'s tagged jobs, as the stage\'s test role', () => {
+    const { app, template } = synthesizePipeline();
     const { spec, project } = buildSpecOf(template, 'LakePipelineDevIntegrationTest');
     expect(spec.phases.install).toEqual({ 'runtime-versions': { nodejs: '20' } });
-    const version = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
+    const bundle = fs.readFileSync(path.join(__dirname, '..', '..', 'assets', 'cli', 'main', 'cdk-glue-lake.js'));
+    const sha256 = crypto.createHash('sha256').update(bundle).digest('hex');
+    const { bucket, key } = cliAsset(app);
     expect(spec.phases.build.commands).toEqual([
-      `npx --yes cdk-glue-lake@${version} run-jobs --region eu-west-1 --role-arn 'arn:<partition>:iam::111111111111:role/lake-it-Dev-e4042f60' `
+      `aws s3 cp --only-show-errors s3://${bucket}/${key} cdk-glue-lake.js`,
+      `echo '${sha256}  cdk-glue-lake.js' | sha256sum --check --strict`,
+      'node cdk-glue-lake.js run-jobs --region eu-west-1 --role-arn \'arn:<partition>:iam::111111111111:role/lake-it-Dev-e4042f60\' '
       + '--tag lake-integ=dev --timeout 1h',
     ]);
+    // Nothing is fetched from a package registry at run time.
+    expect(JSON.stringify(spec)).not.toMatch(/npx|npm /);
     // The CLI's own timeout (1 h) comes first; the build's leaves time to install it and report.
     expect(project.TimeoutInMinutes).toBe(75);
     expect(project.Environment.PrivilegedMode).toBe(false);
@@ -228,8 +250,8 @@ describe('DataLakePipeline integration test', () => {
     expect(project.TimeoutInMinutes).toBe(105);
   });
 
-  test('the step role may only assume the stage\'s test role', () => {
-    const { template } = synthesizePipeline();
+  test('the step role may only assume the stage\'s test role and read the CLI bundle', () => {
+    const { app, template } = synthesizePipeline();
     const roles = template.findResources('AWS::IAM::Role', { Properties: { RoleName: 'lake-it-step-Dev-e4042f60' } });
     const [roleId, role] = Object.entries(roles)[0] as [string, any];
     expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
@@ -245,6 +267,13 @@ describe('DataLakePipeline integration test', () => {
       Effect: 'Allow',
       Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/lake-it-Dev-e4042f60']] },
     }]);
+    // The CLI bundle: that one object of the asset bucket, read only.
+    const { bucket, key } = cliAsset(app);
+    const cli = statements.filter((s: any) => s.Sid === 'ReadTheCliBundle');
+    expect(cli).toEqual([{ Sid: 'ReadTheCliBundle', Action: 's3:GetObject', Effect: 'Allow', Resource: `arn:<partition>:s3:::${bucket}/${key}` }].map(
+      st => ({ ...st, Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${bucket}/${key}`]] } })));
+    const assetBucketStatements = statements.filter((s: any) => JSON.stringify(s.Resource).includes(bucket));
+    expect(assetBucketStatements).toEqual(cli);
     // Nothing else outside CodeBuild's logs and reports and the pipeline's artifacts.
     const others = statements.flatMap((s: any) => ([] as string[]).concat(s.Action)).filter(a => !/^(logs|codebuild|s3|kms|sts):/.test(a));
     expect(others).toEqual([]);
