@@ -159,8 +159,21 @@ export function vaultConfigFromEnv(env: NodeJS.ProcessEnv): VaultConfig {
   };
 }
 
-/** The configuration of the tokenize handler. */
+/**
+ * Throws unless `String.prototype.normalize` implements Unicode NFC and NFKC: in a Node.js built
+ * without ICU it returns its input unchanged, and tokens would silently differ from those of other
+ * runtimes (https://nodejs.org/api/intl.html, "Feature availability").
+ */
+export function checkUnicodeNormalization(): void {
+  if ('e\u0301'.normalize('NFC') !== '\u00e9' || '\uff21\ufb01'.normalize('NFKC') !== 'Afi') {
+    throw new TokenizerConfigError('String.prototype.normalize does not implement Unicode NFC and NFKC in this runtime (a Node.js built without ICU?): '
+      + 'tokens would differ from those of other runtimes');
+  }
+}
+
+/** The configuration of the tokenize handler (after checking that the runtime normalises Unicode). */
 export function tokenizeConfigFromEnv(env: NodeJS.ProcessEnv): TokenizeConfig {
+  checkUnicodeNormalization();
   const raw = requiredEnv(env, ENV_NORMALIZATION);
   let parsed: unknown;
   try {

@@ -415,4 +415,15 @@ describe('configuration from the environment', () => {
   ])('%s', (_name, change, message) => {
     expect(() => tokenizeConfigFromEnv({ ...env, ...change })).toThrow(new TokenizerConfigError(message));
   });
+  test('a runtime whose String.prototype.normalize does not normalise (Node.js without ICU) is refused at cold start', () => {
+    const noOp = jest.spyOn(String.prototype, 'normalize').mockImplementation(function (this: string) { return String(this); });
+    try {
+      expect(() => tokenizeConfigFromEnv(env)).toThrow(new TokenizerConfigError(
+        'String.prototype.normalize does not implement Unicode NFC and NFKC in this runtime (a Node.js built without ICU?): '
+        + 'tokens would differ from those of other runtimes'));
+    } finally {
+      noOp.mockRestore();
+    }
+    expect(tokenizeConfigFromEnv(env).normalization.caseFold).toBe(false);
+  });
 });
