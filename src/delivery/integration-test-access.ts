@@ -26,6 +26,11 @@ export interface IntegrationTestAccessProps extends StackProps {
  * - jobs selected by tag: `glue:ListJobs` (which has no resource-level permission and returns
  *   names only), and the same four actions on jobs of the stage's account and region that carry
  *   the tag (`aws:ResourceTag` condition).
+ *
+ * IAM cannot condition `glue:StartJobRun` on the run's arguments, so the role may pass any. A
+ * `GlueJob` pins the arguments that choose its code, temporary directory, logs and catalog
+ * (`NonOverridableArguments`: Glue ignores a run's value for those keys); a run may still pass the
+ * job's own arguments, its locations and the bookmark option, within what the job's role may do.
  */
 export class IntegrationTestAccess extends Stack {
   /** The role the test step assumes. */

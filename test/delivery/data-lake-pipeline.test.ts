@@ -321,6 +321,22 @@ describe('DataLakePipeline integration test', () => {
     }]);
   });
 
+  test('the tagged jobs the test role may start pin their code, temporary directory, logs and catalog: a run\'s arguments cannot change them', () => {
+    // IAM has no condition key on StartJobRun's arguments (only aws:ResourceTag and the request
+    // tag keys): the job itself pins them, and Glue ignores a run's value for a non-overridable key.
+    const { pipeline } = synthesizePipeline();
+    const jobs = Object.values(Template.fromStack(stageStack(pipeline.stages[0], 'SalesLake')).findResources('AWS::Glue::Job')) as any[];
+    const tagged = jobs.filter(job => job.Properties.Tags?.['lake-integ'] === 'dev');
+    expect(tagged.length).toBeGreaterThan(0);
+    for (const job of tagged) {
+      const pinned = Object.keys(job.Properties.NonOverridableArguments ?? {});
+      expect(pinned).toEqual(expect.arrayContaining([
+        '--TempDir', '--enable-glue-datacatalog', '--custom-logGroup-prefix', '--custom-logStream-prefix', '--enable-continuous-cloudwatch-log',
+      ]));
+      expect(Object.keys(job.Properties.DefaultArguments).filter(key => pinned.includes(key))).toEqual([]);
+    }
+  });
+
   test('a stage without an integration test gets no test role and no step', () => {
     const { pipeline, template } = synthesizePipeline();
     expect(pipeline.stages[1].node.findAll().filter(c => Stack.isStack(c)).map(s => s.node.id)).toEqual(['SalesLake']);
