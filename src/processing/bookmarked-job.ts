@@ -9,6 +9,7 @@ import { acknowledgeOwnPolicy, BOOKMARKS_ENABLED, GlueJob, GlueJobProps } from '
 import { REPROCESS_STATE_MACHINE_TAG, RUN_ID_PREFIX, RUN_ID_STRING_MATCHES } from './reprocess-tag';
 import { LakeValidationError } from '../private/errors';
 import { acknowledgeNag } from '../private/nag';
+import { describeRunFailure } from '../private/run-failure';
 
 const CONSTRUCT = 'BookmarkedJob';
 
@@ -152,6 +153,7 @@ export class BookmarkedJob extends GlueJob {
     // occurs here. InternalServiceException and OperationTimeoutException are StartJobRun's transient errors
     // (https://docs.aws.amazon.com/glue/latest/webapi/API_StartJobRun.html). A failed or timed-out run, and
     // anything else, is caught by States.ALL.
+    const describeFailure = describeRunFailure(scope, { jobName: this.jobName, next: runFailed });
     const catchRun = (task: tasks.GlueStartJobRun) => task
       .addRetry({ errors: ['Glue.ConcurrentRunsExceededException'], interval: Duration.minutes(1), backoffRate: 2, maxAttempts: 6 })
       .addRetry({
@@ -160,7 +162,9 @@ export class BookmarkedJob extends GlueJob {
         backoffRate: 2,
         maxAttempts: 5,
       })
-      .addCatch(runFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
+      // Glue's cause (the run as JSON, with Spark's error text, which can quote a row) is replaced by the run id,
+      // its state, the error name and a console link before it becomes the execution's cause.
+      .addCatch(describeFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
 
     const window = catchRun(new tasks.GlueStartJobRun(scope, 'ReprocessWindow', {
       glueJobName: this.jobName,
@@ -247,7 +251,9 @@ export class BookmarkedJob extends GlueJob {
       stateMachineType: sfn.StateMachineType.STANDARD,
       timeout,
       tracingEnabled: true,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      // Without execution data: the states' input and output (a failed run's error text among them) stay in
+      // the execution history, readable with states:GetExecutionHistory, and out of the log group.
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
     // The ARN CloudFormation gives the state machine (arn:<partition>:states:<region>:<account>:stateMachine:<name>).
     const stateMachineArn = Stack.of(this).formatArn({

@@ -1,4 +1,5 @@
 import { CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import type * as LocalStepFunctions from 'aws-local-stepfunctions' with { 'resolution-mode': 'import' };
 import { lakeStack, script } from './fixtures';
 import {
@@ -40,10 +41,15 @@ const TASK_RESULTS: Record<GlueTask, Json> = {
   ResetBookmark: { JobBookmarkEntry: { RunId: FROM } },
 };
 
-/** The cause Step Functions reports when a Glue run fails: the job run, as JSON. */
+/** A value planted in Spark's error text (which can quote a row or a value that failed to cast). */
+const PLANTED = 'jane.doe@example.com';
+/** The cause Step Functions reports when a Glue run fails: the job run, as JSON, with Spark's error text. */
 const FAILED_RUN_CAUSE = JSON.stringify({
-  Id: NEW_RUN, JobRunState: 'FAILED', ErrorMessage: 'AnalysisException: Path does not exist: s3://bronze/events/',
+  Id: NEW_RUN, JobRunState: 'FAILED', ErrorMessage: `SparkNumberFormatException: The value '${PLANTED}' of the type "STRING" cannot be cast to "INT"`,
 });
+/** What the execution's cause keeps of a failed run: its id, state, error name and console link, not Glue's text. */
+const failedRunKept = () => `The Glue job run ${NEW_RUN} ended in state FAILED (States.TaskFailed): `
+  + `https://eu-west-1.console.aws.amazon.com/gluestudio/home?region=eu-west-1#/job/${JOB_NAME}/run/${NEW_RUN}`;
 
 /** The error a `glue:startJobRun.sync` task raises when the run fails. */
 function failedRun(): Error {
@@ -119,10 +125,11 @@ describe('window mode', () => {
     expect(outcome.states.at(-1)).toBe('Done');
   });
 
-  test('a failed run fails the execution with the Glue cause', async () => {
+  test('a failed run fails the execution with its run id, state and console link, without Glue\'s error text', async () => {
     const outcome = await execute({ fromRunId: FROM, toRunId: TO }, { ReprocessWindow: failedRun() });
 
-    expect(outcome.failure).toEqual({ error: REPROCESS_RUN_ERROR, cause: expect.stringContaining(FAILED_RUN_CAUSE) });
+    expect(JSON.stringify(outcome.failure)).not.toContain(PLANTED);
+    expect(outcome.failure).toEqual({ error: REPROCESS_RUN_ERROR, cause: failedRunKept() });
     expect(outcome.calls.map(c => c.task)).toEqual(['ReprocessWindow']);
     expect(outcome.states.at(-1)).toBe('RunFailed');
   });
@@ -156,12 +163,21 @@ describe('rewind mode', () => {
     expect(outcome.states.at(-1)).toBe('Done');
   });
 
-  test('a failed run after the reset fails the execution with the Glue cause', async () => {
+  test('a failed run after the reset fails the execution with its run id, state and console link, without Glue\'s error text', async () => {
     const outcome = await execute({ rewindToRunId: FROM, startRun: true }, { RunAfterRewind: failedRun() });
 
-    expect(outcome.failure).toEqual({ error: REPROCESS_RUN_ERROR, cause: expect.stringContaining(FAILED_RUN_CAUSE) });
+    expect(JSON.stringify(outcome.failure)).not.toContain(PLANTED);
+    expect(outcome.failure).toEqual({ error: REPROCESS_RUN_ERROR, cause: failedRunKept() });
     expect(outcome.calls.map(c => c.task)).toEqual(['ResetBookmark', 'RunAfterRewind']);
     expect(outcome.states.at(-1)).toBe('RunFailed');
+  });
+});
+
+describe('logs', () => {
+  test('the state machine logs every event without execution data: a failed run\'s error text stays out of the log group', () => {
+    const logicalId = stack.getLogicalId(job.reprocessStateMachine!.node.defaultChild as CfnElement);
+    const sm = Template.fromStack(stack).toJSON().Resources[logicalId].Properties;
+    expect(sm.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
   });
 });
 
