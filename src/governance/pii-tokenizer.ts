@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -121,7 +122,7 @@ export interface PiiTokenizerProps {
 }
 
 /**
- * Options of `PiiTokenizer.bindToJob`.
+ * Options of `PiiTokenizer.bindToJob`, `grantToJob` (which uses only `detokenize`) and `jobArguments`.
  */
 export interface TokenizerJobBindingOptions {
   /**
@@ -300,21 +301,43 @@ export class PiiTokenizer extends Construct {
   }
 
   /**
-   * Lets a Glue job tokenize: grants it invoking the tokenize function and passes the function's
+   * Lets a `GlueJob` tokenize: grants it invoking the tokenize function and passes the function's
    * name as `--pii_tokenizer_function` (see `TokenizerJobBindingOptions` for detokenize and the
-   * argument name).
+   * argument name). For any other Glue job (`glue.IJob`, e.g. a `glue.PySparkEtlJob`), whose
+   * arguments are fixed when it is created, use `jobArguments` in its `defaultArguments` and
+   * `grantToJob`.
    */
   public bindToJob(job: GlueJob, options: TokenizerJobBindingOptions = {}): GlueJob {
+    // Arguments first: a refused name stops the binding before any grant.
+    for (const [name, value] of Object.entries(this.jobArguments(options))) job.addArgument(name, value);
+    this.grantToJob(job, options);
+    return job;
+  }
+
+  /**
+   * Grants any Glue job (its role) invoking the tokenize function and, with `options.detokenize`,
+   * the detokenize function; nothing else. Returns one grant with every statement. The job must
+   * also receive the functions' names: pass `jobArguments(options)` in its `defaultArguments`
+   * (`bindToJob` does both for a `GlueJob`).
+   */
+  public grantToJob(job: glue.IJob, options: TokenizerJobBindingOptions = {}): iam.Grant {
+    const grant = this.grantTokenize(job);
+    return options.detokenize === true ? grant.combine(this.grantDetokenize(job)) : grant;
+  }
+
+  /**
+   * The job arguments that carry the functions' names: `--<argumentName>_function` and, with
+   * `options.detokenize`, `--<argumentName>_detokenize_function`. For a Glue job that is not a
+   * `GlueJob`: put them in its `defaultArguments` and call `grantToJob`.
+   */
+  public jobArguments(options: TokenizerJobBindingOptions = {}): { [name: string]: string } {
     const name = options.argumentName ?? 'pii_tokenizer';
     if (Token.isUnresolved(name) || !/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(name)) {
       throw new LakeValidationError(this, CONSTRUCT, 'argumentName', name, "letters, digits and '_', starting with a letter, at most 64 characters");
     }
-    // Arguments first: a refused name stops the binding before any grant.
-    job.addArgument(`--${name}_function`, this.tokenizeFunction.functionName);
-    if (options.detokenize === true) job.addArgument(`--${name}_detokenize_function`, this.detokenizeFunction.functionName);
-    this.grantTokenize(job);
-    if (options.detokenize === true) this.grantDetokenize(job);
-    return job;
+    const args: { [name: string]: string } = { [`--${name}_function`]: this.tokenizeFunction.functionName };
+    if (options.detokenize === true) args[`--${name}_detokenize_function`] = this.detokenizeFunction.functionName;
+    return args;
   }
 
   private resolveNormalization(input: TokenNormalization): NormalizationSpec {
