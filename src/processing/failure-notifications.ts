@@ -5,6 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeNag } from '../private/nag';
+import { consoleLink } from '../private/run-failure';
 
 /** The largest event pattern EventBridge accepts by default, in characters. */
 export const EVENT_PATTERN_LIMIT = 2_048;
@@ -74,9 +75,13 @@ export class FailureNotifications extends Construct {
       deadLetterQueue: this.deadLetterQueueOnce(),
       retryAttempts: 185,
       maxEventAge: Duration.hours(24),
+      // Glue's `detail.message` is Spark's error text, which can quote a row or a value that failed to cast: the
+      // message names the run and links to its page in the Glue console (readable by whom IAM lets read the run).
       message: events.RuleTargetInput.fromText(
         `Glue job ${field('jobName')} run ${field('jobRunId')} ended in state ${field('state')} `
-        + `at ${events.EventField.time} in ${events.EventField.region}: ${field('message')}`,
+        + `at ${events.EventField.time} in ${events.EventField.region}. `
+        + 'Its error message is not included (it can quote data): read it on the run\'s page, '
+        + consoleLink(events.EventField.region, field('jobName'), field('jobRunId')),
       ),
     }));
     this._rules.push(rule);

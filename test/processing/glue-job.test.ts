@@ -458,8 +458,11 @@ describe('failure notifications', () => {
     expect(rule.Targets).toHaveLength(1);
     expect(rule.Targets[0].DeadLetterConfig.Arn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/DeadLetters/), 'Arn'] });
     expect(rule.Targets[0].RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 });
+    // Glue's error message can quote data: the message links to the run instead (test/processing/failure-notifications.test.ts renders it).
     expect(rule.Targets[0].InputTransformer.InputTemplate).toBe(
-      '"Glue job <detail-jobName> run <detail-jobRunId> ended in state <detail-state> at <time> in <region>: <detail-message>"');
+      '"Glue job <detail-jobName> run <detail-jobRunId> ended in state <detail-state> at <time> in <region>. '
+      + 'Its error message is not included (it can quote data): read it on the run\'s page, '
+      + 'https://<region>.console.aws.amazon.com/gluestudio/home?region=<region>#/job/<detail-jobName>/run/<detail-jobRunId>"');
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: Match.objectLike({ Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' })]) }),
     });
