@@ -17,7 +17,7 @@
  * | `lastSuccessAt` | S | state machine | when the last run succeeded (ISO 8601) |
  * | `lastRunId` | S | state machine | the Glue run id of the last success |
  * | `lastFailureAt` | S | state machine | when the last run failed (ISO 8601) |
- * | `lastError`, `lastCause` | S | state machine | the error and cause of the last failure |
+ * | `lastError`, `lastCause` | S | state machine | the error name of the last failure, and its cause: for the Glue run, its id, state, error name and console link, never Glue's error text (it can quote data); for a registry update, DynamoDB's message |
  *
  * The dispatcher relies on two facts: the state machine moves `dueAt` only when it records a
  * success (a partition being run stays in the due query, so it counts against the concurrency

@@ -55,8 +55,11 @@ export interface RunFailureProps {
  * text naming the error.
  *
  * The run's JSON is parsed only when it is an object whose top level names `"Id":"jr_` and `"JobRunState":"`
- * (quotes inside a JSON string are escaped, so error text cannot fake them): `States.StringToJson` fails the
- * execution with an error no Catch handles when its input is not JSON.
+ * (quotes inside a JSON string are escaped, so error text cannot fake them): `States.StringToJson` runs in a
+ * Pass state, which has no Catch, so input it cannot parse would end the execution before the failure is recorded.
+ *
+ * The job name is not URL-encoded in the link (Glue job names may hold spaces or `#`; the library's own are
+ * letters, digits and `-`). Glue does not document its console's URLs: the link has the form the console uses.
  */
 export function describeRunFailure(scope: Construct, props: RunFailureProps): sfn.Choice {
   const omitted = new sfn.Pass(scope, 'OmitRunErrorText', {
