@@ -6,6 +6,7 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as pipelines from 'aws-cdk-lib/pipelines';
@@ -13,8 +14,10 @@ import { Construct } from 'constructs';
 import { IntegrationTestAccess } from './integration-test-access';
 import { LakeStageConfig, stageProblems, environmentProblems, StageIntegrationTest } from './stage-config';
 import { acknowledgeAutoDeleteProvider, createAccessLogBucket, secureBucketDefaults } from '../private/buckets';
+import { DEFAULT_LOG_RETENTION, denyGrantsExceptForAwsResources } from '../private/control-tower';
 import { formatDurationText } from '../private/duration-text';
 import { Described, LakeValidationError } from '../private/errors';
+import { allowCloudWatchLogs } from '../private/logs';
 import { acknowledgeNag, flattenReference, HIPAA, inPacks, NagAcknowledgement, NIST, PCI } from '../private/nag';
 import { physicalName, shortHash, stackQualifiedPath } from '../private/naming';
 import { resolveRemovalPolicy } from '../private/removal-policy';
@@ -202,6 +205,7 @@ export class DataLakePipeline extends Construct {
       removalPolicy,
       pendingWindow: Duration.days(30),
     });
+    denyGrantsExceptForAwsResources(this.artifactKey);
     const accessLogs = createAccessLogBucket(this, 'AccessLogs', {
       retention: logsRetention,
       removalPolicy,
@@ -236,6 +240,15 @@ export class DataLakePipeline extends Construct {
       restartExecutionOnUpdate: true,
     });
 
+    // Every CodeBuild project of the pipeline (synth, self-mutation, assets, integration tests) logs
+    // to one log group, encrypted with the artifact key and kept as long as the lake's logs.
+    allowCloudWatchLogs(this.artifactKey, 'AllowCloudWatchLogsForBuildLogs');
+    const buildLogs = new logs.LogGroup(this, 'BuildLogs', {
+      encryptionKey: this.artifactKey,
+      retention: DEFAULT_LOG_RETENTION.toDays() as logs.RetentionDays,
+      removalPolicy,
+    });
+
     this.pipeline = new pipelines.CodePipeline(this, 'Delivery', {
       codePipeline: this.codePipeline,
       synth: new pipelines.ShellStep('Synth', {
@@ -252,6 +265,7 @@ export class DataLakePipeline extends Construct {
           buildImage: codebuild.LinuxBuildImage.STANDARD_7_0,
           computeType: codebuild.ComputeType.SMALL,
         },
+        logging: { cloudWatch: { logGroup: buildLogs } },
       },
     });
 
@@ -279,6 +293,10 @@ export class DataLakePipeline extends Construct {
     // Built now (not at synthesis) so that every generated resource exists and its findings can be
     // acknowledged precisely: every stage comes from `stages`.
     this.pipeline.buildPipeline();
+    // CodeBuild grants its projects only their default /aws/codebuild/<project> log group.
+    for (const project of this.node.findAll().filter((c): c is codebuild.Project => c instanceof codebuild.Project)) {
+      buildLogs.grantWrite(project);
+    }
     this.acknowledgePipelineFindings();
     // At synthesis, when every stack of the app exists (another pipeline may come later).
     this.node.addValidation({ validate: () => this.stackNameCollisions() });

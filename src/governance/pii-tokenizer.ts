@@ -14,6 +14,7 @@ import {
   TOKEN_INDEX_ATTRIBUTES, TOKEN_PREFIX_EXPECTED, TOKEN_PREFIX_PATTERN, VALUE_ENCRYPTION_CONTEXT_KEY,
   VALUE_ENCRYPTION_CONTEXT_VALUE, type NormalizationSpec,
 } from './vault';
+import { DEFAULT_LOG_RETENTION, denyGrantsExceptForAwsResources } from '../private/control-tower';
 import { LakeValidationError } from '../private/errors';
 import { grantKeyThroughService } from '../private/grants';
 import { allowCloudWatchLogs, requireLogRetention } from '../private/logs';
@@ -105,9 +106,11 @@ export interface PiiTokenizerProps {
 
   /**
    * How long the functions' logs are kept (they hold counts and error codes, never values or
-   * tokens). One of the retention periods CloudWatch Logs accepts.
+   * tokens). One of the retention periods CloudWatch Logs accepts. The default, one year, is the
+   * lake's (`SharedJobResources.logRetention`) and the least AWS Control Tower's proactive control
+   * CT.CLOUDWATCH.PR.2 accepts.
    *
-   * @default Duration.days(90)
+   * @default Duration.days(365)
    */
   readonly logRetention?: Duration;
 
@@ -194,7 +197,7 @@ export class PiiTokenizer extends Construct {
       throw new LakeValidationError(this, CONSTRUCT, 'tokenPrefix', this.tokenPrefix, TOKEN_PREFIX_EXPECTED);
     }
     const normalization = this.resolveNormalization(props.normalization ?? {});
-    const logRetention = props.logRetention ?? Duration.days(90);
+    const logRetention = props.logRetention ?? DEFAULT_LOG_RETENTION;
     const retentionDays = requireLogRetention(this, CONSTRUCT, 'logRetention', logRetention);
     const reserved = props.reservedConcurrency;
     const badReserved = reserved !== undefined && !Token.isUnresolved(reserved)
@@ -224,6 +227,7 @@ export class PiiTokenizer extends Construct {
       removalPolicy,
       pendingWindow: Duration.days(30),
     });
+    for (const key of [this.encryptionKey, this.valueKey, this.fingerprintKey]) denyGrantsExceptForAwsResources(key);
     acknowledgeNag(this.fingerprintKey, {
       id: 'AwsSolutions-KMS5',
       reason: 'KMS rotates only symmetric encryption keys; this is an HMAC key, and rotating it would change every fingerprint, so values already in the vault would get new tokens.',

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { denyGrantsExceptForAwsResources } from '../private/control-tower';
 import { LakeValidationError } from '../private/errors';
 
 const CONSTRUCT = 'AlertTopic';
@@ -73,6 +74,7 @@ export class AlertTopic extends Construct {
       description: `Encrypts the messages of the alert topic ${this.node.path}`,
       enableKeyRotation: true,
     });
+    denyGrantsExceptForAwsResources(this.key);
     this.encryptionKey = this.key;
     this.resource = new AdmittingTopic(this, 'Resource', {
       topicName, displayName: props.displayName, masterKey: this.key, enforceSSL: true,

@@ -8,6 +8,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import { FailureNotifications } from './failure-notifications';
 import { createAccessLogBucket, secureBucketDefaults } from '../private/buckets';
+import { DEFAULT_LOG_RETENTION, denyGrantsExceptForAwsResources } from '../private/control-tower';
 import { LakeValidationError, requireWholeDays } from '../private/errors';
 import { allowCloudWatchLogs, requireLogRetention } from '../private/logs';
 import { acknowledgeNag } from '../private/nag';
@@ -57,7 +58,12 @@ export interface SharedJobResourcesProps {
   /**
    * How long job logs are kept, in days CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...).
    *
-   * @default Duration.days(90)
+   * The default, one year, is the least AWS Control Tower's proactive control CT.CLOUDWATCH.PR.2
+   * accepts; the jobs, their orchestrators and their reprocessing state machines all keep their
+   * logs this long. A shorter period costs less storage (CloudWatch Logs bills archived log data
+   * per GB-month) but fails that control.
+   *
+   * @default Duration.days(365)
    */
   readonly logRetention?: Duration;
 
@@ -140,7 +146,7 @@ export class SharedJobResources extends Construct {
 
     this.tempFilesExpiration = props.tempFilesExpiration ?? Duration.days(3);
     requireWholeDays(this, CONSTRUCT, 'tempFilesExpiration', this.tempFilesExpiration, 1);
-    this.logRetention = props.logRetention ?? Duration.days(90);
+    this.logRetention = props.logRetention ?? DEFAULT_LOG_RETENTION;
     const retentionDays = requireLogRetention(this, CONSTRUCT, 'logRetention', this.logRetention);
 
     const name = props.securityConfigurationName ?? Names.uniqueResourceName(this, { maxLength: 255, separator: '-' });
@@ -156,6 +162,7 @@ export class SharedJobResources extends Construct {
       removalPolicy,
       pendingWindow: Duration.days(30),
     });
+    if (!props.encryptionKey) denyGrantsExceptForAwsResources(this.encryptionKey);
     // CloudWatch Logs encrypts the Glue log groups (and this construct's) with the key; the
     // encryption context pins each use to a log group of this account and region.
     allowCloudWatchLogs(this.encryptionKey, 'AllowCloudWatchLogsForGlueJobLogs', { scope: this, constructName: CONSTRUCT, prop: 'encryptionKey' });

@@ -6,6 +6,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { enableServerAccessLogs, LakeLayer } from './lake-layer';
 import { LayerDefinition, LayerKind } from './layer-definition';
 import { acknowledgeAutoDeleteProvider, createAccessLogBucket, secureBucketDefaults } from '../private/buckets';
+import { denyGrantsExceptForAwsResources } from '../private/control-tower';
 import { LakeValidationError, requireWholeDays } from '../private/errors';
 import { acknowledgeNag } from '../private/nag';
 import { resolveRemovalPolicy } from '../private/removal-policy';
@@ -167,6 +168,7 @@ export class BronzeSilverGoldLake extends Construct {
       removalPolicy: this.removalPolicy,
       pendingWindow: Duration.days(30),
     });
+    if (!props.encryptionKey) denyGrantsExceptForAwsResources(this.encryptionKey);
 
     const logs = createAccessLogBucket(this, 'AccessLogs', { retention: logsRetention, removalPolicy: this.removalPolicy, owner: 'the lake' });
     this.accessLogsBucket = logs;
