@@ -46,7 +46,7 @@ function representativeApp(): Stack {
     schedule: events.Schedule.cron({ minute: '0', hour: '2' }),
   });
   job.readsFrom(lake.bronze, { prefix: 'orders/' });
-  job.writesTo(lake.silver, { prefix: 'orders/' });
+  job.writesTo(lake.silver, { prefix: 'orders/', tables: ['orders'] });
   job.grantStartRun(consumer);
   job.runsAfter(upstream);
 

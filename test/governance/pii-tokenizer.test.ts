@@ -176,7 +176,8 @@ describe('keys', () => {
         },
       },
     });
-    expect(key.Properties.KeyPolicy.Statement).toHaveLength(2);
+    expect(key.Properties.KeyPolicy.Statement).toHaveLength(3);
+    expect(bySid(key, 'DenyGrantsExceptForAwsResources')).toBeDefined();
   });
 
   test('CloudWatch Logs may not use the value key or the fingerprint key', () => {
@@ -199,6 +200,14 @@ describe('keys', () => {
   test('the value key policy: only the detokenize role decrypts, nobody re-encrypts, only the tokenize role generates data keys', () => {
     expect(valueKey.Properties.KeyPolicy.Statement).toEqual([
       { Effect: 'Allow', Principal: ROOT, Action: 'kms:*', Resource: '*' },
+      {
+        Sid: 'DenyGrantsExceptForAwsResources',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'kms:CreateGrant',
+        Resource: '*',
+        Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+      },
       {
         Sid: 'OnlyDetokenizeDecrypts',
         Effect: 'Deny',
@@ -231,6 +240,14 @@ describe('keys', () => {
   test('the fingerprint key policy: only the tokenize role generates or verifies MACs', () => {
     expect(fingerprintKey.Properties.KeyPolicy.Statement).toEqual([
       { Effect: 'Allow', Principal: ROOT, Action: 'kms:*', Resource: '*' },
+      {
+        Sid: 'DenyGrantsExceptForAwsResources',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'kms:CreateGrant',
+        Resource: '*',
+        Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+      },
       {
         Sid: 'OnlyTokenizeDerivesTheFingerprintSecret',
         Effect: 'Deny',
@@ -283,7 +300,7 @@ describe('functions', () => {
     for (const group of groups) {
       const logGroup = resources[group.Ref];
       expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
-      expect(logGroup.Properties).toEqual({ KmsKeyId: arnOf(ids.key), RetentionInDays: 90 });
+      expect(logGroup.Properties).toEqual({ KmsKeyId: arnOf(ids.key), RetentionInDays: 365 });
       expect(logGroup.DeletionPolicy).toBe('Retain');
     }
   });
@@ -532,10 +549,12 @@ describe('bindToJob', () => {
   });
 
   test('the job\'s other arguments are kept', () => {
-    const { args } = boundJob();
+    const { args, template, job } = boundJob();
     expect(args['--job-bookmark-option']).toBe('job-bookmark-disable');
-    expect(args['--enable-glue-datacatalog']).toBe('true');
-    expect(args['--TempDir']).toBeDefined();
+    // The arguments the job manages are pinned (NonOverridableArguments) and stay so.
+    const pinned = template.toJSON().Resources[logicalId(job)].Properties.NonOverridableArguments;
+    expect(pinned['--enable-glue-datacatalog']).toBe('true');
+    expect(pinned['--TempDir']).toBeDefined();
   });
 
   test('with detokenize and an argument name, passes both functions and lets the job invoke both', () => {

@@ -153,7 +153,7 @@ describe('dispatcher', () => {
       TracingConfig: { Mode: 'Active' },
     });
     const logs = template.toJSON().Resources[fn.LoggingConfig.LogGroup.Ref].Properties;
-    expect(logs).toMatchObject({ RetentionInDays: 90, KmsKeyId: arnOf(sharedKeyId(stack)) });
+    expect(logs).toMatchObject({ RetentionInDays: 365, KmsKeyId: arnOf(sharedKeyId(stack)) });
     expect(fn.VpcConfig).toBeUndefined();
     expect(fn.FunctionUrlConfig).toBeUndefined();
   });
@@ -227,7 +227,7 @@ describe('state machine', () => {
     expect(sm.TracingConfiguration).toEqual({ Enabled: true });
     expect(sm.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
     const logGroupId = sm.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
-    expect(template.toJSON().Resources[logGroupId].Properties).toMatchObject({ RetentionInDays: 90, KmsKeyId: arnOf(sharedKeyId(stack)) });
+    expect(template.toJSON().Resources[logGroupId].Properties).toMatchObject({ RetentionInDays: 365, KmsKeyId: arnOf(sharedKeyId(stack)) });
   });
 
   test('times out after the job timeout plus 90 minutes by default', () => {

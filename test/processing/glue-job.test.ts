@@ -24,6 +24,11 @@ function policyOfRole(template: Template, rolePrefix: string): any {
   return Object.values(template.findResources('AWS::IAM::Policy')).find((p: any) => p.Properties.Roles[0].Ref.startsWith(rolePrefix));
 }
 
+/** The job's arguments, default and pinned (NonOverridableArguments) alike: where a key is read, not which map holds it. */
+function allArguments(props: any): { [key: string]: any } {
+  return { ...(props.DefaultArguments ?? {}), ...(props.NonOverridableArguments ?? {}) };
+}
+
 function jobProps(template: Template): any {
   return onlyResource(template, 'AWS::Glue::Job').props;
 }
@@ -44,7 +49,7 @@ describe('GlueJob defaults', () => {
     expect(props.GlueVersion).toBe('5.0');
     expect(props.WorkerType).toBe('G.1X');
     expect(props.NumberOfWorkers).toBe(10);
-    expect(props.DefaultArguments['--enable-auto-scaling']).toBe('true');
+    expect(allArguments(props)['--enable-auto-scaling']).toBe('true');
     expect(props.ExecutionClass).toBeUndefined();
     expect(props.Command).toEqual(expect.objectContaining({ Name: 'glueetl', PythonVersion: '3' }));
   });
@@ -56,7 +61,7 @@ describe('GlueJob defaults', () => {
   });
 
   test('metrics and observability metrics on, Spark UI off, bookmarks off, Data Catalog as metastore', () => {
-    const args = props.DefaultArguments;
+    const args = allArguments(props);
     expect(args['--enable-metrics']).toBe('');
     expect(args['--enable-observability-metrics']).toBe('true');
     expect(args['--enable-spark-ui']).toBeUndefined();
@@ -78,7 +83,7 @@ describe('GlueJob defaults', () => {
   });
 
   test('--TempDir is the job\'s own prefix in the shared temporary bucket, which is KMS-encrypted and expires files', () => {
-    expect(render(props.DefaultArguments['--TempDir'])).toMatch(/^s3:\/\/<CdkGlueLakeSharedJobResourcesTempBucket\w+>\/jobs\/Stack-Orders-[0-9A-F]{8}\/$/);
+    expect(render(allArguments(props)['--TempDir'])).toMatch(/^s3:\/\/<CdkGlueLakeSharedJobResourcesTempBucket\w+>\/jobs\/Stack-Orders-[0-9A-F]{8}\/$/);
     expect(job.tempDir).toContain('/jobs/Stack-Orders-');
     const bucket = Object.values(template.findResources('AWS::S3::Bucket'))
       .find((b: any) => b.Properties.LifecycleConfiguration?.Rules?.some((r: any) => r.Id === 'temporary-files-expiration')) as any;
@@ -95,7 +100,7 @@ describe('GlueJob defaults', () => {
   });
 
   test('logs go to encrypted log groups with a retention, named as Glue names them, which the role may write', () => {
-    const args = props.DefaultArguments;
+    const args = allArguments(props);
     const prefix: string = args['--custom-logGroup-prefix'];
     expect(prefix).toBe(`/aws-glue/jobs/${job.shared.securityConfigurationName}`);
     expect(args['--custom-logStream-prefix']).toMatch(/^Stack-Orders-[0-9A-F]{8}$/);
@@ -106,7 +111,7 @@ describe('GlueJob defaults', () => {
       `${prefix}/error`, `${prefix}/output`, `/aws-glue/jobs/logs-v2-${job.shared.securityConfigurationName}`,
     ]));
     for (const g of groups) {
-      expect(g.RetentionInDays).toBe(90);
+      expect(g.RetentionInDays).toBe(365);
       expect(g.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^CdkGlueLakeSharedJobResourcesKey/), 'Arn'] });
     }
     // Every log group (and its streams) is covered by the role's log statement.
@@ -177,7 +182,7 @@ describe('GlueJob defaults', () => {
   test('Spark\'s Glue catalog client may read the default database, and create it when the account has none: on the catalog and database/default only', () => {
     // --enable-glue-datacatalog: the client calls GetDatabase('default') when it starts and
     // CreateDatabase('default') when that database does not exist (issue 15, defect 3).
-    expect(props.DefaultArguments['--enable-glue-datacatalog']).toBe('true');
+    expect(allArguments(props)['--enable-glue-datacatalog']).toBe('true');
     const statement = roleStatements(template, job).find(s => s.Sid === 'UseDefaultDatabaseOfSparkCatalog');
     expect(statement).toEqual({
       Sid: 'UseDefaultDatabaseOfSparkCatalog',
@@ -248,7 +253,7 @@ describe('GlueJob props', () => {
       ExecutionProperty: { MaxConcurrentRuns: 3 },
       Tags: { team: 'sales' },
     }));
-    const args = props.DefaultArguments;
+    const args = allArguments(props);
     expect(args['--enable-auto-scaling']).toBeUndefined();
     expect(args['--enable-metrics']).toBeUndefined();
     expect(args['--enable-observability-metrics']).toBeUndefined();
@@ -274,7 +279,7 @@ describe('GlueJob props', () => {
     const template = Template.fromStack(stack);
     const code = roleStatements(template, job).find(s => s.Sid === 'ReadJobCode');
     expect(code.Resource).toHaveLength(2);
-    expect(jobProps(template).DefaultArguments['--extra-py-files']).toMatch(/^s3:\/\/cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.ts$/);
+    expect(allArguments(jobProps(template))['--extra-py-files']).toMatch(/^s3:\/\/cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.ts$/);
   });
 
   test('connections: the role may read them and manage the network interfaces Glue creates', () => {
@@ -319,7 +324,7 @@ describe('GlueJob props', () => {
     const template = Template.fromStack(stack);
     expect(job.shared).toBe(shared);
     expect(onlyResource(template, 'AWS::Glue::SecurityConfiguration').props.Name).toBe('sales-jobs');
-    expect(jobProps(template).DefaultArguments['--custom-logGroup-prefix']).toBe('/aws-glue/jobs/sales-jobs');
+    expect(allArguments(jobProps(template))['--custom-logGroup-prefix']).toBe('/aws-glue/jobs/sales-jobs');
     template.resourceCountIs('AWS::Glue::SecurityConfiguration', 1);
     template.resourceCountIs('AWS::KMS::Key', 1);
     template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws-glue/jobs/sales-jobs/error', RetentionInDays: 30 });
@@ -333,7 +338,7 @@ describe('data wiring', () => {
     const job = new GlueJob(stack, 'J', { script: script() });
     job.readsFrom(lake.bronze, { prefix: 'orders/' });
     const template = Template.fromStack(stack);
-    const args = jobProps(template).DefaultArguments;
+    const args = allArguments(jobProps(template));
     expect(render(args['--input_bronze_path'])).toMatch(/^s3:\/\/<LakeBronzeBucket\w+>\/orders\/$/);
     expect(args['--input_bronze_database']).toEqual({ Ref: expect.stringMatching(/^LakeBronzeDatabase/) });
     const statements = roleStatements(template, job);
@@ -347,7 +352,7 @@ describe('data wiring', () => {
     const job = new GlueJob(stack, 'J', { script: script() });
     job.writesTo(lake.silver, { prefix: 'orders/' });
     const template = Template.fromStack(stack);
-    const args = jobProps(template).DefaultArguments;
+    const args = allArguments(jobProps(template));
     expect(render(args['--output_silver_path'])).toMatch(/^s3:\/\/<LakeSilverBucket\w+>\/orders\/$/);
     expect(lake.silver.stagingLifecycle!.prefixes).toContain('orders/');
     const objects = roleStatements(template, job).find(s => JSON.stringify(s.Resource).includes('/orders/*'));
@@ -487,7 +492,7 @@ describe('BookmarkedJob', () => {
     const job = new BookmarkedJob(stack, 'Events', { script: script() });
     const template = Template.fromStack(stack);
     const props = jobProps(template);
-    expect(props.DefaultArguments['--job-bookmark-option']).toBe('job-bookmark-enable');
+    expect(allArguments(props)['--job-bookmark-option']).toBe('job-bookmark-enable');
     expect(props.ExecutionProperty).toEqual({ MaxConcurrentRuns: 1 });
     expect(job.reprocessStateMachine).toBeDefined();
     const sm = onlyResource(template, 'AWS::StepFunctions::StateMachine').props;
@@ -497,7 +502,7 @@ describe('BookmarkedJob', () => {
     const logGroup = Object.values(template.findResources('AWS::Logs::LogGroup')).map((g: any) => g.Properties)
       .find(g => g.LogGroupName.startsWith('/aws/vendedlogs/states/'));
     expect(logGroup.KmsKeyId).toBeDefined();
-    expect(logGroup.RetentionInDays).toBe(90);
+    expect(logGroup.RetentionInDays).toBe(365);
   });
 
   test('the state machine may run, reset and stop this job only', () => {
