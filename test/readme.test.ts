@@ -15,7 +15,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
 import {
-  BookmarkedJob, BronzeSilverGoldLake, DataLakePipeline, GlueJob, ILakeStageFactory, LakeContextKeys, LakePipelineConfigFile, LakeStageConfig,
+  AlertTopic, BookmarkedJob, BronzeSilverGoldLake, DataLakePipeline, GlueJob, ILakeStageFactory, LakeContextKeys, LakePipelineConfigFile, LakeStageConfig,
   LayerDefinition, PartitionedJobOrchestrator, PiiTokenizer, RawDataProtection,
   SharedJobResources, SnapshotGranularity, SnapshotPartitionTable, SparkStagingLifecycle,
 } from '../src';
@@ -29,7 +29,7 @@ export class Fixture extends Stack {
     ${body.replace(/^import .*$/gm, '')}
   }
 }
-void [Stage, pipelines, DataLakePipeline, LakePipelineConfigFile, App, CfnOutput, Duration, RemovalPolicy, Size, LakeContextKeys, PartitionedJobOrchestrator, PiiTokenizer, LayerDefinition, RawDataProtection, SparkStagingLifecycle, BronzeSilverGoldLake, GlueJob, BookmarkedJob, SharedJobResources, SnapshotGranularity, SnapshotPartitionTable, events, glue, sns, stewardRole];
+void [AlertTopic, Stage, pipelines, DataLakePipeline, LakePipelineConfigFile, App, CfnOutput, Duration, RemovalPolicy, Size, LakeContextKeys, PartitionedJobOrchestrator, PiiTokenizer, LayerDefinition, RawDataProtection, SparkStagingLifecycle, BronzeSilverGoldLake, GlueJob, BookmarkedJob, SharedJobResources, SnapshotGranularity, SnapshotPartitionTable, events, glue, sns, stewardRole];
 `;
 
 const blocks = [...fs.readFileSync(README, 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map(m => m[1]);
