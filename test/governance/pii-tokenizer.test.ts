@@ -137,6 +137,16 @@ describe('vault table', () => {
   });
 });
 
+/** The statement every key of the library carries (Control Tower's CT.KMS.PR.3). */
+const DENY_GRANTS_EXCEPT_FOR_AWS_RESOURCES = {
+  Sid: 'DenyGrantsExceptForAwsResources',
+  Effect: 'Deny',
+  Principal: { AWS: '*' },
+  Action: 'kms:CreateGrant',
+  Resource: '*',
+  Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+};
+
 describe('keys', () => {
   const { stack, tokenizer } = tokenizerStack();
   const template = Template.fromStack(stack);
@@ -200,14 +210,7 @@ describe('keys', () => {
   test('the value key policy: only the detokenize role decrypts, nobody re-encrypts, only the tokenize role generates data keys', () => {
     expect(valueKey.Properties.KeyPolicy.Statement).toEqual([
       { Effect: 'Allow', Principal: ROOT, Action: 'kms:*', Resource: '*' },
-      {
-        Sid: 'DenyGrantsExceptForAwsResources',
-        Effect: 'Deny',
-        Principal: { AWS: '*' },
-        Action: 'kms:CreateGrant',
-        Resource: '*',
-        Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
-      },
+      DENY_GRANTS_EXCEPT_FOR_AWS_RESOURCES,
       {
         Sid: 'OnlyDetokenizeDecrypts',
         Effect: 'Deny',
@@ -240,14 +243,7 @@ describe('keys', () => {
   test('the fingerprint key policy: only the tokenize role generates or verifies MACs', () => {
     expect(fingerprintKey.Properties.KeyPolicy.Statement).toEqual([
       { Effect: 'Allow', Principal: ROOT, Action: 'kms:*', Resource: '*' },
-      {
-        Sid: 'DenyGrantsExceptForAwsResources',
-        Effect: 'Deny',
-        Principal: { AWS: '*' },
-        Action: 'kms:CreateGrant',
-        Resource: '*',
-        Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
-      },
+      DENY_GRANTS_EXCEPT_FOR_AWS_RESOURCES,
       {
         Sid: 'OnlyTokenizeDerivesTheFingerprintSecret',
         Effect: 'Deny',
