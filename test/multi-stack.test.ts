@@ -1,10 +1,9 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
-  BookmarkedJob, BronzeSilverGoldLake, GlueJob, PartitionedJobOrchestrator, PiiTokenizer, SharedJobResources,
-  SnapshotGranularity, SnapshotPartitionTable,
+  BookmarkedJob, BronzeSilverGoldLake, GlueJob, PartitionedJobOrchestrator, PiiTokenizer, SharedJobResources, SnapshotPartitionTable,
 } from '../src';
-import { CUSTOMER_COLUMNS } from './catalog/fixtures';
+import { customersTableProps } from './catalog/fixtures';
 import { expectNoNagFindings } from './helpers/nag';
 import { AppTemplates } from './helpers/templates';
 import { script } from './processing/fixtures';
@@ -26,14 +25,7 @@ function layeredApp() {
   const orders = new GlueJob(jobs, 'Orders', { script: script(), shared })
     .readsFrom(lake.bronze, { prefix: 'orders/' })
     .writesTo(lake.silver, { prefix: 'orders/' });
-  const customers = new SnapshotPartitionTable(jobs, 'Customers', {
-    layer: lake.silver,
-    tableName: 'customers',
-    columns: CUSTOMER_COLUMNS,
-    primaryKey: ['customer_id'],
-    effectiveDateColumn: 'updated_at',
-    granularity: SnapshotGranularity.MONTH,
-  });
+  const customers = new SnapshotPartitionTable(jobs, 'Customers', customersTableProps(lake.silver));
   const toCustomers = new GlueJob(jobs, 'ToCustomers', { script: script(), shared })
     .readsFrom(lake.bronze, { prefix: 'customers/', argumentName: 'raw_customers' })
     .writesTo(customers);

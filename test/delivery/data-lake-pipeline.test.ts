@@ -167,7 +167,20 @@ describe('DataLakePipeline artifacts', () => {
     expect(keys).toHaveLength(1);
     expect(keys[0].Properties.EnableKeyRotation).toBe(true);
     expect(keys[0].DeletionPolicy).toBe('Retain');
-    const crossAccount = keys[0].Properties.KeyPolicy.Statement
+    const statements = keys[0].Properties.KeyPolicy.Statement;
+    // Besides the deploy roles below, the key admits only this account's root (the key policy
+    // default), CloudWatch Logs (the build log group) and denies grants not for AWS resources.
+    const others = statements.filter((s: any) => !(s.Effect === 'Allow' && JSON.stringify(s.Principal).includes(':role/')));
+    expect(others.map((s: any) => [s.Effect, s.Sid ?? JSON.stringify(s.Principal)])).toEqual(expect.arrayContaining([
+      ['Allow', expect.stringContaining(':iam::000000000000:root')],
+      ['Deny', 'DenyGrantsExceptForAwsResources'],
+    ]));
+    for (const s of others.filter((x: any) => x.Effect === 'Allow' && !JSON.stringify(x.Principal).includes(':root'))) {
+      expect(s.Principal).toEqual({ Service: expect.stringMatching(/^logs\./) });
+      expect(s.Condition).toBeDefined();
+    }
+    expect(others).toHaveLength(3);
+    const crossAccount = statements
       .filter((s: any) => s.Effect === 'Allow' && JSON.stringify(s.Principal).includes(':role/'))
       .map((s: any) => [JSON.stringify(s.Principal).match(/iam::(\d{12}):role\/([^"]+)/)!.slice(1).join(':'), s.Action]);
     expect(crossAccount).toEqual([
