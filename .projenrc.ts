@@ -130,6 +130,13 @@ project.bundler.addBundle('src/cli/main.ts', {
   watchTask: false,
 });
 
+// The job runtime (runtime/, the `gluelake` Python package): every GlueJob ships it, zipped, on
+// `--extra-py-files`. Built with the Lambda bundles (`bundle` runs before the tests, compile, the
+// integ and example synths, so every synthesized job finds it); assets/ ships in the npm package
+// and, through the jsii assembly, in the Python package. A deterministic zip: the asset hash
+// changes only when the runtime or the library's version does.
+project.tasks.tryFind('bundle')!.exec('python3 scripts/build-runtime.py', { name: 'job runtime zip (assets/runtime/gluelake.zip)' });
+
 // lib/cli is compiled by jsii but unused (it would need the SDK installed): the tool ships as its
 // bundle, assets/cli. Excluded after projen's `!/lib/` so that it wins.
 project.npmignore?.exclude('/lib/cli/');
@@ -237,5 +244,17 @@ if (packagePython) {
   packagePython.exec('/usr/bin/python3 -m build --no-isolation --skip-dependency-check --outdir dist/python .pacmak-python/python');
   packagePython.exec('/usr/bin/python3 -m twine check --strict dist/python/*');
 }
+
+// The job runtime's PyPI package (cdk-glue-lake-runtime), versioned with the library: a staging copy
+// of runtime/ with package.json's version in _version.py, built offline with Debian's tools.
+project.addTask('package:runtime', {
+  description: 'Build the job runtime\'s wheel and sdist (cdk-glue-lake-runtime, the library\'s version) into dist/runtime, offline, and check them',
+  steps: [
+    { exec: 'rm -rf dist/runtime dist/runtime-staging && mkdir -p dist/runtime' },
+    { exec: 'python3 scripts/build-runtime.py --stage dist/runtime-staging' },
+    { exec: '/usr/bin/python3 -m build --no-isolation --skip-dependency-check --outdir dist/runtime dist/runtime-staging' },
+    { exec: '/usr/bin/python3 -m twine check --strict dist/runtime/*' },
+  ],
+});
 
 project.synth();

@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { GLUE_MIN_SCHEDULE_MINUTES, toGlueCron } from './glue-schedule';
 import { SharedJobResources } from './shared-job-resources';
 import { Described, LakeValidationError } from '../private/errors';
+import { JOB_RUNTIME, jobRuntimeZip } from '../private/job-runtime';
 import { acknowledgeNag, acknowledgeWildcardResources, wildcardResourceFinding } from '../private/nag';
 import { DataAccess, DataLocationOptions, IDataLocation } from '../storage/data-location';
 
@@ -190,11 +191,23 @@ export interface GlueJobProps {
   readonly environment?: string;
 
   /**
-   * Python files or zips added to the path (`--extra-py-files`). The role may read exactly these objects.
+   * Python files or zips added to the path (`--extra-py-files`, after the job runtime's zip unless
+   * `jobRuntime` is false). The role may read exactly these objects.
    *
    * @default - none
    */
   readonly extraPythonFiles?: glue.Code[];
+
+  /**
+   * Whether the job ships with the job runtime: the `gluelake` Python package of this library's
+   * version (the argument objects, the job skeleton, the lake practices), zipped at build time and
+   * added first to `--extra-py-files`, so that the script can `import gluelake` with no PyPI access
+   * at run time (e.g. in a VPC without internet). The role may read exactly that object. `false`
+   * leaves the job's Python path to `extraPythonFiles` and `additionalPythonModules`.
+   *
+   * @default true
+   */
+  readonly jobRuntime?: boolean;
 
   /**
    * Python modules installed with pip before the run (`--additional-python-modules`), e.g.
@@ -287,13 +300,15 @@ export class GlueJob extends glue.JobBase {
   constructor(scope: Construct, id: string, props: GlueJobProps) {
     const jobName = props.jobName;
     super(scope, id, { physicalName: jobName });
+    const constructName = this.constructor.name;
+    const v = new Validator(this, constructName);
+    const runtimeFiles = (props.jobRuntime ?? true) ? [jobRuntimeCode(v)] : [];
+    const extraPythonFiles = [...runtimeFiles, ...(props.extraPythonFiles ?? [])].map(checkoutIndependentCode);
     props = {
       ...props,
       script: checkoutIndependentCode(props.script),
-      extraPythonFiles: props.extraPythonFiles?.map(checkoutIndependentCode),
+      extraPythonFiles: extraPythonFiles.length > 0 ? extraPythonFiles : undefined,
     };
-    const constructName = this.constructor.name;
-    const v = new Validator(this, constructName);
     const stack = Stack.of(this);
 
     const name = jobName ?? Names.uniqueResourceName(this, { maxLength: 255, separator: '-' });
@@ -746,6 +761,18 @@ export function checkoutIndependentCode(code: glue.Code): glue.Code {
   const relative = path.relative(process.cwd(), internals.path);
   if (relative === '' || path.isAbsolute(relative)) return code;
   return glue.Code.fromAsset(relative, internals.options);
+}
+
+/**
+ * The job runtime zip as asset code (`assets/runtime/gluelake.zip` of this package). Missing only
+ * in a repository checkout whose build has not run: the message says how to build it.
+ */
+function jobRuntimeCode(v: Validator): glue.Code {
+  const zip = jobRuntimeZip();
+  if (zip === undefined) {
+    v.fail('jobRuntime', true, `the job runtime zip at ${JOB_RUNTIME.zipPath}, which the library build creates (run \`npx projen bundle\` or \`python3 scripts/build-runtime.py\` in a checkout of cdk-glue-lake), or jobRuntime: false`);
+  }
+  return glue.Code.fromAsset(zip);
 }
 
 /**
