@@ -279,3 +279,40 @@ def test_running_the_same_script_as_main_runs_the_job(
     assert namespace["CALLS"] == ["customers"]
     fake_awsglue.GlueContext.assert_called_once()
     fake_awsglue.Job.return_value.commit.assert_called_once_with()
+
+
+# --- the package ---------------------------------------------------------------------------------------
+
+
+def test_the_package_re_exports_the_arguments_and_the_skeleton() -> None:
+    import gluelake
+    import gluelake.arguments as arguments
+    import gluelake.job as job_module
+    from gluelake._version import __version__
+
+    assert gluelake.__version__ == __version__
+    names = ["JobArguments", "Location", "SnapshotTable", "Tokenizer", "JobArgumentError", "get_job_argument",
+             "get_job_arguments"]
+    assert {n: getattr(gluelake, n) for n in names} == {n: getattr(arguments, n) for n in names}
+    assert (gluelake.run_job, gluelake.JobContext) == (job_module.run_job, job_module.JobContext)
+    assert sorted(gluelake.__all__) == sorted([*names, "run_job", "JobContext", "__version__"])
+    star: dict[str, Any] = {}
+    exec("from gluelake import *", star)  # noqa: S102 (the star import a script may write)
+    assert {n: star[n] for n in gluelake.__all__} == {n: getattr(gluelake, n) for n in gluelake.__all__}
+    with pytest.raises(AttributeError, match="^module 'gluelake' has no attribute 'missing'$"):
+        gluelake.missing  # noqa: B018
+
+
+def test_importing_the_package_imports_no_pyspark_and_no_awsglue() -> None:
+    import subprocess
+
+    import gluelake
+
+    src = str(Path(gluelake.__file__).resolve().parents[1])
+    code = (
+        "import sys, gluelake, gluelake.arguments, gluelake.job; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pyspark', 'py4j', 'awsglue', 'boto3')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False,
+                            env={"PYTHONPATH": src, "PYTHONDONTWRITEBYTECODE": "1", "PATH": "/usr/bin:/bin"})
+    assert (result.returncode, result.stderr, result.stdout) == (0, "", "[]\n")
