@@ -40,7 +40,18 @@ _EXPORTS: dict[str, str] = {
     "run_job": "gluelake.job",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [  # a literal list, as type checkers read it
+    "__version__",
+    "JobArgumentError",
+    "JobArguments",
+    "Location",
+    "SnapshotTable",
+    "Tokenizer",
+    "get_job_argument",
+    "get_job_arguments",
+    "JobContext",
+    "run_job",
+]
 
 
 def __getattr__(name: str) -> Any:
