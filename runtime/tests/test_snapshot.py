@@ -53,13 +53,12 @@ def event(key: str, email: str, updated: str, country: str = "FR", **extra: Any)
 # --- load_change_events ------------------------------------------------------------------------
 
 def test_events_are_typed_and_carry_the_delete_flag(spark: Any, tmp_path: Path) -> None:
-    path = write_events(tmp_path / "bronze" / "2026" / "11", [
+    write_events(tmp_path / "bronze" / "2026" / "11", [
         {"customer_id": 42, "email": "a@x", "country": "FR", "updated_at": "2026-11-03T10:00:00Z"},
         {"customer_id": "c2", "email": "b@x", "updated_at": "2026-11-03T10:00:00+02:00", "deleted": True},
         {"customer_id": "c3", "updated_at": "not a date", "deleted": None},
         {"customer_id": "c4", "updated_at": "2026-11-04 08:00:00", "deleted": False, "unknown": 1},
     ])
-    _ = path
     df = load_change_events(spark, f"file://{tmp_path}/bronze/", CUSTOMER_COLUMNS)
     assert [(f.name, f.dataType.simpleString()) for f in df.schema.fields] == [*CUSTOMER_COLUMNS,
                                                                             ("_deleted", "boolean")]

@@ -142,7 +142,8 @@ def _check_location(location: str) -> str:
 
 
 def rebuild_partition(spark: SparkSession, location: str, build: Callable[[], DataFrame], *,
-                      format: str = "parquet", compression: str | None = "zstd", s3: Any = None,  # noqa: A002 (Spark's word)
+                      format: str = "parquet",  # noqa: A002 (Spark's word for it)
+                      compression: str | None = "zstd", s3: Any = None,
                       logger: logging.Logger | None = None) -> RebuildResult:
     """Rebuilds one partition in place: list, build, append, delete what was listed.
 
