@@ -31,7 +31,12 @@ export const DELETED_COLUMN = '_deleted';
 export interface MergeSpec {
   /** Every data column, in declared order. */
   readonly columns: string[];
-  /** Columns whose type cannot be ordered directly (arrays, maps, structs): compared as strings to break ties. */
+  /**
+   * Columns whose type cannot be ordered directly (arrays, maps, structs): compared by their JSON
+   * text (`to_json`) to break ties. Not `CAST(... AS STRING)`: Spark renders `['a, b']` and
+   * `['a', 'b']` both as `[a, b]` (a tie the input order decides), and Spark and DuckDB render
+   * nulls, quoted elements and maps differently, so the engines chose different rows.
+   */
   readonly complexColumns: string[];
   readonly primaryKey: string[];
   readonly effectiveDateColumn: string;
@@ -46,14 +51,15 @@ export interface MergeSpec {
  * Inputs: the current period's partition, or the previous period's while the current one is empty,
  * and the incoming events (with `_deleted`). Per primary key the newest row by the effective date
  * wins; at equal dates incoming beats stored, a delete beats an upsert, then the greatest row by
- * the remaining columns (in declared order, nulls last). Winning deletes are dropped.
+ * the remaining columns (in declared order, nulls last; complex ones by their JSON text). Winning
+ * deletes are dropped.
  */
 export function retainLastMergeSql(spec: MergeSpec): string {
   const cols = spec.columns.join(', ');
   const keys = spec.primaryKey.join(', ');
   const notNullKeys = spec.primaryKey.map(k => `${k} IS NOT NULL`).join(' AND ');
   const rest = spec.columns.filter(c => c !== spec.effectiveDateColumn && !spec.primaryKey.includes(c));
-  const tieBreak = rest.map(c => spec.complexColumns.includes(c) ? `CAST(${c} AS STRING) DESC NULLS LAST` : `${c} DESC NULLS LAST`);
+  const tieBreak = rest.map(c => spec.complexColumns.includes(c) ? `to_json(${c}) DESC NULLS LAST` : `${c} DESC NULLS LAST`);
   const order = [`${spec.effectiveDateColumn} DESC NULLS LAST`, '_merge_source ASC', `${DELETED_COLUMN} DESC`, ...tieBreak];
   return [
     'WITH merge_input AS (',
