@@ -37,6 +37,8 @@ RAW = {
     "TempDir": "s3://lake-temp/customers/", "env": "prod", "input_bronze_path": "s3://lake-bronze/crm/",
     "input_bronze_database": "bronze", "api_token": "s3cr3t-value",
 }
+INIT_ARGS = {**RAW, "job_bookmark_option": "job-bookmark-enable"}
+"""What Job.init receives: the raw arguments and getResolvedOptions' name of the bookmark option."""
 TZ = "spark.sql.session.timeZone"
 
 
@@ -101,8 +103,20 @@ def test_main_receives_the_context_and_commit_follows_once(
 
 def test_job_init_receives_the_job_name_and_every_raw_argument(glue: mock.Mock, job: mock.Mock) -> None:
     run_job(lambda ctx: None, ARGV, glue_context=glue, job=job)
-    job.init.assert_called_once_with("customers", RAW)
+    job.init.assert_called_once_with("customers", INIT_ARGS)
     assert type(job.init.call_args.args[1]) is dict
+
+
+def test_job_init_also_receives_the_bookmark_keys_as_get_resolved_options_names_them(
+        glue: mock.Mock, job: mock.Mock) -> None:
+    argv = ["j.py", "--JOB_NAME", "j", "--job-bookmark-option", "job-bookmark-pause", "--job-bookmark-from", "jr_1",
+            "--job-bookmark-to", "jr_2", "--encryption-type", "sse-s3"]
+    run_job(lambda ctx: None, argv, glue_context=glue, job=job)
+    job.init.assert_called_once_with("j", {
+        "JOB_NAME": "j", "job-bookmark-option": "job-bookmark-pause", "job-bookmark-from": "jr_1",
+        "job-bookmark-to": "jr_2", "encryption-type": "sse-s3", "job_bookmark_option": "job-bookmark-pause",
+        "job_bookmark_from": "jr_1", "job_bookmark_to": "jr_2", "encryption_type": "sse-s3",
+    })
 
 
 def test_a_local_run_without_job_name_inits_with_an_empty_name(glue: mock.Mock, job: mock.Mock) -> None:
@@ -221,7 +235,7 @@ def test_on_glue_run_job_builds_glue_context_on_the_spark_context_and_the_job(
     fake_awsglue.GlueContext.assert_called_once_with(spark.sparkContext)
     fake_awsglue.Job.assert_called_once_with(glue)
     built_job = fake_awsglue.Job.return_value
-    built_job.init.assert_called_once_with("customers", RAW)
+    built_job.init.assert_called_once_with("customers", INIT_ARGS)
     built_job.commit.assert_called_once_with()
     assert seen[0].glue_context is glue and seen[0].job is built_job and seen[0].spark is spark
 

@@ -85,6 +85,22 @@ def _glue_objects(glue_context: Any, job: Any) -> tuple[Any, Any]:
     return glue_context, job
 
 
+_RESOLVED_OPTION_KEYS = ("job-bookmark-option", "job-bookmark-from", "job-bookmark-to", "encryption-type")
+"""Glue's reserved keys that ``awsglue.utils.getResolvedOptions`` returns under argparse's names
+(``job_bookmark_option``, ...): the canonical script passes that dict to ``Job.init``."""
+
+
+def _init_arguments(args: JobArguments) -> dict[str, str]:
+    """What ``Job.init`` receives: every raw argument, and the reserved keys under the names
+    ``getResolvedOptions`` gives them, so that the job's bookmarks see what they see in the canonical
+    ``job.init(args["JOB_NAME"], getResolvedOptions(sys.argv, [...]))``."""
+    values = dict(args.raw)
+    for key in _RESOLVED_OPTION_KEYS:
+        if key in args.raw:
+            values.setdefault(key.replace("-", "_"), args.raw[key])
+    return values
+
+
 def _describe(args: JobArguments) -> str:
     """Names and locations of a run, never the values of ``extra`` (they may be secrets)."""
     locations = ", ".join(
@@ -109,17 +125,18 @@ def run_job(
     Parses ``argv`` (``sys.argv`` by default) into :class:`~gluelake.arguments.JobArguments`; builds
     ``GlueContext(SparkContext.getOrCreate())`` and ``Job(glue_context)`` only when they are not
     given (so only on Glue, where ``awsglue`` exists: elsewhere a ``RuntimeError`` says how to test);
-    calls ``job.init(args.job_name, dict(args.raw))``; sets ``spark.sql.session.timeZone`` to
-    ``UTC``; logs the start (job name, env, locations, the names of other arguments, never their
-    values); calls ``main(ctx)``. When ``main`` returns, calls ``job.commit()`` (bookmarks advance
-    only then) and logs the duration; when it raises, logs the failure and re-raises it without
-    committing.
+    calls ``job.init(args.job_name, raw)`` where ``raw`` is ``dict(args.raw)`` with the bookmark and
+    encryption keys also under ``getResolvedOptions``' names (``job_bookmark_option``, ...); sets
+    ``spark.sql.session.timeZone`` to ``UTC``; logs the start (job name, env, locations, the names of
+    other arguments, never their values); calls ``main(ctx)``. When ``main`` returns, calls
+    ``job.commit()`` (bookmarks advance only then) and logs the duration; when it raises, logs the
+    failure and re-raises it without committing.
     """
     args = JobArguments.from_argv(sys.argv if argv is None else argv)
     glue_context, job = _glue_objects(glue_context, job)
     logger = _logger()
     spark = glue_context.spark_session
-    job.init(args.job_name, dict(args.raw))
+    job.init(args.job_name, _init_arguments(args))
     spark.conf.set("spark.sql.session.timeZone", "UTC")
     started_at = datetime.now(timezone.utc)
     ctx = JobContext(args=args, spark=spark, glue_context=glue_context, job=job, logger=logger,
