@@ -18,7 +18,7 @@ from moto import mock_aws
 from pyspark.errors import AnalysisException
 
 from glue_fakes import JOBS, run_job
-from test_empty_inputs import BRONZE_BUCKET, SILVER_BUCKET, snapshot_arguments
+from test_empty_inputs import BRONZE_BUCKET, SILVER_BUCKET, fake_awsglue, snapshot_arguments  # noqa: F401
 
 SNAPSHOT_JOB = JOBS / "customers_snapshot.py"
 DATA_COLUMNS = [("customer_id", "string"), ("email", "string"), ("country", "string"), ("updated_at", "timestamp")]
@@ -43,7 +43,7 @@ def test_customers_snapshot_reads_the_table_columns_through_the_spark_catalog(sp
         "`customer_id` string, `email` string, `country` string, `updated_at` string, `deleted` string")
 
 
-def test_customers_snapshot_run_uses_the_catalog_table_and_not_the_glue_api(aws_env, customers_table) -> None:
+def test_customers_snapshot_run_uses_the_catalog_table_and_not_the_glue_api(aws_credentials, customers_table) -> None:
     with mock_aws():  # moto's Glue holds no table: a boto3 glue.get_table would fail
         s3 = boto3.client("s3")
         for bucket in (BRONZE_BUCKET, SILVER_BUCKET):
