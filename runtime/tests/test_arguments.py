@@ -232,11 +232,15 @@ def test_a_local_run_without_glue_keys_has_an_empty_job_name_and_no_env() -> Non
 
 
 def test_glue_and_library_managed_keys_are_never_extra() -> None:
-    args = JobArguments.from_mapping({**MANAGED, "--continuous-log-logStreamPrefix": "x", "--enable-spark-ui": "true",
-                                      "--job-bookmark-from": "a", "--job-bookmark-to": "b", "--user-jars-first": "true",
-                                      "--extra-jars": "s3://j/", "--extra-files": "s3://f/",
-                                      "--python-modules-installer-option": "--upgrade",
-                                      "--spark-event-logs-path": "s3://l/", "--mode": "x", "--endpoint": "e"})
+    more = {
+        "--continuous-log-logStreamPrefix": "x", "--enable-spark-ui": "true", "--job-bookmark-from": "a",
+        "--job-bookmark-to": "b", "--user-jars-first": "true", "--extra-jars": "s3://j/", "--extra-files": "s3://f/",
+        "--python-modules-installer-option": "--upgrade", "--spark-event-logs-path": "s3://l/", "--mode": "x",
+        "--endpoint": "e", "--SECURITY_CONFIGURATION": "lake", "--continuation-option": "continuation-enabled",
+        "--encryption-type": "sse-s3", "--RedshiftTempDir": "s3://t/", "--scriptLocation": "s3://s/job.py",
+        "--datalake-formats": "iceberg", "--conf": "spark.x=y",
+    }
+    args = JobArguments.from_mapping({**MANAGED, **more})
     assert dict(args.extra) == {}
 
 

@@ -49,7 +49,8 @@ COMPRESSIONS: tuple[str, ...] = ("snappy", "zstd")
 """The compressions a ``SnapshotPartitionTable`` writer receives (``--<base>_compression``)."""
 
 MANAGED_KEYS: frozenset[str] = frozenset({
-    "JOB_NAME", "JOB_ID", "JOB_RUN_ID", "job-bookmark-option", "job-bookmark-from", "job-bookmark-to",
+    "JOB_NAME", "JOB_ID", "JOB_RUN_ID", "SECURITY_CONFIGURATION", "job-bookmark-option", "job-bookmark-from",
+    "job-bookmark-to", "continuation-option",
     "TempDir", "RedshiftTempDir", "scriptLocation", "class", "conf", "datalake-formats", "encryption-type",
     "security_configuration", "custom-logGroup-prefix", "custom-logStream-prefix", "extra-py-files",
     "additional-python-modules", "python-modules-installer-option", "job-language", "spark-event-logs-path",
