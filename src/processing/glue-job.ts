@@ -3,7 +3,7 @@ import { ArnFormat, Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { GLUE_MIN_SCHEDULE_MINUTES, toGlueCron } from './glue-schedule';
@@ -302,8 +302,8 @@ export class GlueJob extends glue.JobBase {
     super(scope, id, { physicalName: jobName });
     const constructName = this.constructor.name;
     const v = new Validator(this, constructName);
-    const runtimeFiles = (props.jobRuntime ?? true) ? [jobRuntimeCode(v)] : [];
-    const extraPythonFiles = [...runtimeFiles, ...(props.extraPythonFiles ?? [])].map(checkoutIndependentCode);
+    const runtimeFiles = (props.jobRuntime ?? true) ? [jobRuntimeCode(this, v)] : [];
+    const extraPythonFiles = [...runtimeFiles, ...(props.extraPythonFiles ?? []).map(checkoutIndependentCode)];
     props = {
       ...props,
       script: checkoutIndependentCode(props.script),
@@ -764,15 +764,21 @@ export function checkoutIndependentCode(code: glue.Code): glue.Code {
 }
 
 /**
- * The job runtime zip as asset code (`assets/runtime/gluelake.zip` of this package). Missing only
- * in a repository checkout whose build has not run: the message says how to build it.
+ * The job runtime zip (`assets/runtime/gluelake.zip` of this package) as a file asset of the job.
+ *
+ * The asset is named `JobRuntime`, not after its path as `glue.Code.fromAsset` would name it: the
+ * package's folder differs between machines (and, in a Python app, is the jsii runtime's copy of the
+ * package), and a CDK pipeline names its publishing actions after the asset's construct. The same
+ * bytes give the same object key, so the jobs of a stack share one upload. Missing only in a
+ * repository checkout whose build has not run: the message says how to build it.
  */
-function jobRuntimeCode(v: Validator): glue.Code {
+function jobRuntimeCode(job: Construct, v: Validator): glue.Code {
   const zip = jobRuntimeZip();
   if (zip === undefined) {
     v.fail('jobRuntime', true, `the job runtime zip at ${JOB_RUNTIME.zipPath}, which the library build creates (run \`npx projen bundle\` or \`python3 scripts/build-runtime.py\` in a checkout of cdk-glue-lake), or jobRuntime: false`);
   }
-  return glue.Code.fromAsset(zip);
+  const asset = new s3assets.Asset(job, 'JobRuntime', { path: zip });
+  return glue.Code.fromBucket(asset.bucket, asset.s3ObjectKey);
 }
 
 /**

@@ -8,6 +8,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { newStack, onlyResource, script } from './fixtures';
 import { BookmarkedJob, GlueJob, type GlueJobProps } from '../../src';
 import { JOB_RUNTIME } from '../../src/private/job-runtime';
@@ -147,6 +148,29 @@ describe('GlueJob ships the job runtime', () => {
     expect(files).toHaveLength(2);
     expect(files[0]).toMatch(ASSET);
     expect(files[1]).toBe(files[0]);
+  });
+
+  test('the zip\'s asset is named the same wherever the package is installed (a pipeline does not change with the path)', () => {
+    const built = JOB_RUNTIME.zipPath;
+    const assetPaths = (zip: string) => {
+      JOB_RUNTIME.zipPath = zip;
+      try {
+        const stack = newStack();
+        new GlueJob(stack, 'Job', { script: script() });
+        const props = onlyResource(Template.fromStack(stack), 'AWS::Glue::Job').props;
+        const assets = stack.node.findAll().filter(c => c instanceof s3assets.Asset).map(c => c.node.path).sort();
+        return { assets, files: render(props.NonOverridableArguments['--extra-py-files']) };
+      } finally {
+        JOB_RUNTIME.zipPath = built;
+      }
+    };
+    // The same bytes elsewhere (e.g. the jsii runtime's copy of the package, in a temporary or cache folder).
+    const elsewhere = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'installed-')), 'node_modules', 'cdk-glue-lake', 'assets', 'runtime', 'gluelake.zip');
+    fs.mkdirSync(path.dirname(elsewhere), { recursive: true });
+    fs.copyFileSync(built, elsewhere);
+    const here = assetPaths(built);
+    expect(here.assets).toContain('Stack/Job/JobRuntime');
+    expect(assetPaths(elsewhere)).toEqual(here);
   });
 
   describe('without a built zip', () => {
