@@ -1,6 +1,6 @@
 """gluelake.tokenize: batched, retried requests to the tokenize Lambda, never a plaintext in errors or logs.
 
-Runs with the kit's plugin (`-p gluelake.testing.plugin`): the `spark` fixture and the fake tokenize
+Runs with the kit's plugin: the `spark` fixture and the fake tokenize
 Lambda of `gluelake.testing.fake_lambda` (the executors run in other processes: the fake records
 its invocations in a folder).
 """
@@ -29,6 +29,8 @@ from gluelake.tokenize import (
     parse_response,
     tokenize_columns,
 )
+
+pytest_plugins = ["gluelake.testing.plugin"]  # also loaded by `-p gluelake.testing.plugin` or the entry point
 
 SECRETS = ["ann@example.com", "Bob@Example.com", "carol@example.com", "dan@example.com"]
 TOKENIZER = Tokenizer(name="pii_tokenizer", function_name="lake-pii-tokenize")

@@ -129,7 +129,7 @@ def parse_response(response: Any, count: int) -> list[str]:
     """The tokens of a boto3 `invoke` response for a request of `count` values; raises
     `TokenizerError` for a function error, a status other than 200 or a payload that is not
     `count` tokens (without showing the payload)."""
-    payload = response.get("Payload") if isinstance(response, dict) else None
+    payload: Any = response.get("Payload") if isinstance(response, dict) else None
     raw = payload.read() if hasattr(payload, "read") else payload
     function_error = response.get("FunctionError") if isinstance(response, dict) else None
     if function_error:

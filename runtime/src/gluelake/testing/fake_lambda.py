@@ -27,8 +27,8 @@ RECORD_FILE = "invocations.jsonl"
 def _client_error(code: str, status: int) -> Exception:
     from botocore.exceptions import ClientError
 
-    return ClientError({"Error": {"Code": code, "Message": f"fake {code}"},
-                        "ResponseMetadata": {"HTTPStatusCode": status}}, "Invoke")
+    response: Any = {"Error": {"Code": code, "Message": f"fake {code}"}, "ResponseMetadata": {"HTTPStatusCode": status}}
+    return ClientError(response, "Invoke")
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,8 @@ class FakeTokenizerClient:
                Payload: bytes | str = b"", **_: Any) -> dict[str, Any]:
         """Answers like the tokenize function (or throttles, or fails, as the factory says)."""
         self.invocations += 1
-        request = json.loads(Payload)
-        values = request.get("values") if isinstance(request, dict) else None
+        request: Any = json.loads(Payload)
+        values: Any = request.get("values") if isinstance(request, dict) else None
         if self.invocations <= self.spec.throttle_first:
             self._record(values, "throttled")
             raise _client_error("TooManyRequestsException", 429)
