@@ -14,8 +14,8 @@ export enum DataAccess {
  */
 export interface DataLocationOptions {
   /**
-   * A key prefix inside the location, e.g. `orders/` (no leading `/`, no wildcard). Grants are
-   * limited to it and the path argument points at it.
+   * A folder inside the location, e.g. `orders/` (no leading `/`, no wildcard; `orders` is the
+   * same folder). Grants are limited to it and the path argument points at it, ending with `/`.
    *
    * @default - the whole location
    */

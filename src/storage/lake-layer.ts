@@ -218,7 +218,10 @@ export class LakeLayer extends Construct implements IDataLocation {
    * data is never modified. The job receives `--<name>_path` (the `s3://` URI) and `--<name>_database`.
    */
   public bindToJob(scope: IConstruct, grantee: iam.IGrantable, access: DataAccess, options: DataLocationOptions): DataLocationBinding {
-    const prefix = this.checkPrefix(options.prefix);
+    // A job reads and writes folders (Spark paths): `orders` is the folder `orders/`, so the grants
+    // stop at it (`orders/*`, not `orders-archive/`) and the job's path ends with '/' as the job runtime expects.
+    const given = this.checkPrefix(options.prefix);
+    const prefix = given === '' || Token.isUnresolved(given) || given.endsWith('/') ? given : `${given}/`;
     if (access === DataAccess.WRITE) {
       if (this.isRaw || !this.stagingLifecycle) {
         throw new LakeValidationError(scope, scope.constructor.name, 'location', new Described(`the raw layer '${this.name}'`),

@@ -250,3 +250,15 @@ describe('GlueJob pins the arguments it manages (NonOverridableArguments)', () =
     expect(run['--partition']).toBe('2026-12-01');
   });
 });
+
+describe('a layer prefix bound to a job is a folder', () => {
+  test("prefix 'orders' gives the job the folder s3://.../orders/ and grants orders/* only (not orders-archive/)", () => {
+    const { stack, lake } = lakeStack();
+    new GlueJob(stack, 'Job', { script: script() }).readsFrom(lake.bronze, { prefix: 'orders' });
+    const args = defaultArguments(stack);
+    expect(JSON.stringify(args['--input_bronze_path'])).toMatch(/\/orders\/"\]\]\}$/);
+    const policies = JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('/orders/*');
+    expect(policies).not.toMatch(/\/orders\*"/);
+  });
+});
