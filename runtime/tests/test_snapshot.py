@@ -178,6 +178,18 @@ def test_no_events_carries_the_previous_period_forward(spark: Any, tmp_path: Pat
     assert snapshot(spark, result.location) == [("c1", "a@x", "FR", ts("2026-10-02 00:00:00"))]
 
 
+def test_a_period_whose_entities_were_all_deleted_stays_empty(spark: Any, tmp_path: Path) -> None:
+    # The first run of the period deletes every entity: the partition then holds a data file without rows.
+    # A later run must not reload the previous period (it would bring the deleted entities back).
+    base = f"file://{tmp_path}/customers/"
+    write_parquet(spark, f"{base}snapshot=2026-10/", [("c1", "a@x", "FR", ts("2026-10-02 00:00:00"))])
+    first = run(spark, tmp_path, [event("c1", "a@x", "2026-11-02T00:00:00Z", deleted=True)])
+    assert first.written and data_files(first.location) and snapshot(spark, first.location) == []
+    shutil.rmtree(tmp_path / "bronze")  # the events were consumed (e.g. a bookmarked source)
+    second = run(spark, tmp_path, [])
+    assert second.written and snapshot(spark, second.location) == []
+
+
 def test_nothing_to_do(spark: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     base = f"file://{tmp_path}/customers/"
     (tmp_path / "customers" / "snapshot=2026-10").mkdir(parents=True)

@@ -5,8 +5,9 @@ A snapshot table keeps one full copy of its entities per period, in the Hive-sty
 
 1. `load_change_events` reads the change events (JSON lines: the table's columns plus an optional
    boolean `deleted`) as the table's columns plus `_deleted`;
-2. `merge_snapshot` lists the current partition (the *before-listing*), loads it and the previous
-   period's partition (empty, with the table's columns, where a partition has no data file), runs
+2. `merge_snapshot` lists the current partition (the *before-listing*), loads it, or on a period's
+   first run the previous period's partition (empty, with the table's columns, where there is no
+   data file), runs
    the table's merge SQL over the views `incoming`, `previous_snapshot` and `current_snapshot`,
    appends the result to the current partition, and only then deletes the files of the
    before-listing.
@@ -163,9 +164,11 @@ def merge_snapshot(spark: SparkSession, table: SnapshotTable, incoming: DataFram
     """Rebuilds the partition of the period that contains `at` with the table's retain-last merge.
 
     Steps: the current and previous partitions of `at` (UTC); the listing of the current partition,
-    taken before anything is written; the previous and current snapshots loaded with the table's
-    columns (the current one from exactly the data files of that listing; empty where there is no
-    data file); `table.merge_sql` over the temporary views `incoming`, `previous_snapshot` and
+    taken before anything is written; the current snapshot loaded with the table's columns from
+    exactly the data files of that listing, and the previous period's snapshot only when that
+    listing has no data file (a period's first run; once the partition holds a data file, even one
+    without rows because every entity was deleted, the previous period would bring them back), each
+    empty where there is no data file; `table.merge_sql` over the temporary views `incoming`, `previous_snapshot` and
     `current_snapshot`; the result appended to the current partition as Parquet with
     `table.compression`; then exactly the files of the before-listing deleted (except the top-level
     `_SUCCESS` marker and its local checksum `._SUCCESS.crc`, which the write has just replaced under the
@@ -199,7 +202,10 @@ def merge_snapshot(spark: SparkSession, table: SnapshotTable, incoming: DataFram
 
     before = list_files(location, s3=s3)  # before anything is written: decides what is deleted
     current_files = [file for file in before if is_data_file(file, location)]
-    previous_files = [file for file in list_files(previous_location, s3=s3) if is_data_file(file, previous_location)]
+    # The previous period seeds a period's first run only. Once the current partition holds a data file, even one
+    # without rows (every entity deleted), the previous period is not read: it would bring deleted entities back.
+    previous_files = ([] if current_files else
+                      [file for file in list_files(previous_location, s3=s3) if is_data_file(file, previous_location)])
     events = _incoming_columns(incoming, cols, name)
     if not current_files and not previous_files and events.isEmpty():
         log.info("%s %s=%s: no event, no data in %s or %s: nothing to do", name, table.partition_key, current,
