@@ -3,6 +3,7 @@ with the merge SQL the constructs generate for the customers table (fixtures/cus
 
 from __future__ import annotations
 
+import doctest
 import json
 import logging
 import os
@@ -339,8 +340,14 @@ def test_invalid_merge_input(spark: Any, tmp_path: Path, make: Any, message: str
 
 def test_import_needs_no_spark() -> None:
     code = ("import sys; sys.modules['pyspark'] = None; sys.modules['boto3'] = None\n"
-            "import gluelake.snapshot, gluelake.storage, gluelake.periods\n"
+            "import gluelake.snapshot, gluelake.storage, gluelake.periods, gluelake.reprocess\n"
             "print('ok')")
     env = {**os.environ, "PYTHONPATH": str(Path(gluelake.snapshot.__file__).parents[1])}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
     assert (done.returncode, done.stdout.strip()) == (0, "ok"), done.stderr
+
+
+def test_doctests() -> None:
+    result = doctest.testmod(gluelake.snapshot)
+    assert result.attempted > 0
+    assert result.failed == 0
