@@ -68,17 +68,6 @@ def keys(s3, bucket: str) -> list[str]:
     return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []))
 
 
-@pytest.mark.parametrize("bronze_state", ["no object", "folder marker only"])
-def test_customers_snapshot_does_nothing_without_events_or_snapshots(s3, customers_table, bronze_state: str) -> None:
-    if bronze_state == "folder marker only":  # the console's "Create folder" makes this object
-        s3.put_object(Bucket=BRONZE_BUCKET, Key="customers/", Body=b"")
-
-    run = run_job(JOBS / "customers_snapshot.py", snapshot_arguments())
-
-    assert_nothing_to_do(run, "customers-snapshot", f"s3://{BRONZE_BUCKET}/customers/")
-    assert keys(s3, SILVER_BUCKET) == []
-
-
 @pytest.mark.parametrize("silver_state", ["no object", "markers only"])
 def test_customers_to_gold_does_nothing_without_a_snapshot_and_keeps_gold(s3, silver_state: str) -> None:
     if silver_state == "markers only":
@@ -93,17 +82,3 @@ def test_customers_to_gold_does_nothing_without_a_snapshot_and_keeps_gold(s3, si
 
     assert_nothing_to_do(run, "customers-to-gold", f"s3://{SILVER_BUCKET}/customers/")
     assert keys(s3, GOLD_BUCKET) == ["customers/part-00000.zstd.parquet"]
-
-
-def snapshot_arguments(database: str = "sales_silver", table: str = "customers") -> dict[str, str]:
-    return {
-        "JOB_NAME": "customers-snapshot", "env": "test",
-        "input_bronze_path": f"s3://{BRONZE_BUCKET}/customers/", "input_bronze_database": "sales_bronze",
-        "output_customers_database": database, "output_customers_table": table,
-        "output_customers_path": f"s3://{SILVER_BUCKET}/customers/", "output_customers_partition_key": "snapshot",
-        "output_customers_granularity": "MONTH", "output_customers_partition_format": "%Y-%m",
-        "output_customers_primary_key": "customer_id", "output_customers_effective_date_column": "updated_at",
-        "output_customers_compression": "zstd",
-        # Any statement over the three views: with nothing to merge, the job must not run it.
-        "output_customers_merge_sql": "SELECT customer_id, email, country, updated_at FROM current_snapshot",
-    }
