@@ -264,7 +264,8 @@ export interface GlueJobProps {
  * An opinionated PySpark ETL job a production team can run unattended: Glue 5.0, auto scaling
  * G.1X workers up to 10, a 60-minute timeout, no retries, one run at a time, metrics on, a shared
  * security configuration (S3 SSE-KMS, CloudWatch Logs KMS, bookmark CSE-KMS), encrypted continuous
- * logs with a retention, an encrypted and expiring `--TempDir`, and a least-privilege role of its own.
+ * logs with a retention, an encrypted and expiring `--TempDir`, a least-privilege role of its own,
+ * and the job runtime (`import gluelake`, this library's version) on the script's Python path.
  *
  * Implements `glue.IJob`: metrics, event rules, `grantPrincipal`, name and ARN work as for any job.
  */
