@@ -144,14 +144,17 @@ describe('GlueJob defaults', () => {
     expect(role.props.ManagedPolicyArns).toBeUndefined();
   });
 
-  test('the role reads exactly the script object, uses its temp dir, the key, logs and Glue metrics', () => {
+  test('the role reads exactly the script object and the job runtime zip, uses its temp dir, the key, logs and Glue metrics', () => {
     const statements = roleStatements(template, job);
     const bySid = Object.fromEntries(statements.map(s => [s.Sid, s]));
     expect(Object.keys(bySid).sort()).toEqual([
       'ListTempDir', 'PutGlueMetrics', 'ReadJobCode', 'UseDefaultDatabaseOfSparkCatalog', 'UseSecurityConfigurationKey', 'UseTempDir', 'UseTempDirKeyThroughS3', 'WriteJobLogs',
     ]);
     expect(bySid.ReadJobCode.Action).toBe('s3:GetObject');
-    expect(render(bySid.ReadJobCode.Resource)).toMatch(/^arn:aws:s3:::cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.py$/);
+    expect(bySid.ReadJobCode.Resource.map(render)).toEqual([
+      expect.stringMatching(/^arn:aws:s3:::cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.py$/),
+      expect.stringMatching(/^arn:aws:s3:::cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.zip$/),
+    ]);
     expect(render(bySid.UseTempDir.Resource)).toMatch(/^<CdkGlueLakeSharedJobResourcesTempBucket\w+\.Arn>\/jobs\/Stack-Orders-[0-9A-F]{8}\/\*$/);
     expect(bySid.ListTempDir.Condition.StringLike['s3:prefix']).toEqual([expect.stringMatching(/^jobs\/Stack-Orders-[0-9A-F]{8}\/\*$/)]);
     expect(bySid.UseSecurityConfigurationKey.Action).toEqual(['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']);
@@ -278,8 +281,9 @@ describe('GlueJob props', () => {
     const job = new GlueJob(stack, 'J', { script: script(), extraPythonFiles: [glue.Code.fromAsset(__filename)] });
     const template = Template.fromStack(stack);
     const code = roleStatements(template, job).find(s => s.Sid === 'ReadJobCode');
-    expect(code.Resource).toHaveLength(2);
-    expect(allArguments(jobProps(template))['--extra-py-files']).toMatch(/^s3:\/\/cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.ts$/);
+    expect(code.Resource).toHaveLength(3);
+    expect(allArguments(jobProps(template))['--extra-py-files']).toMatch(
+      /^s3:\/\/cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.zip,s3:\/\/cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.ts$/);
   });
 
   test('connections: the role may read them and manage the network interfaces Glue creates', () => {
