@@ -17,6 +17,7 @@ import {
 import { customersTable, customersTableProps } from './catalog/fixtures';
 import { render } from './helpers/render';
 import { EMULATOR_TEST_TIMEOUT_MS } from './helpers/timeouts';
+import { PARTITION_ID_PATTERN } from '../src/orchestration/registry';
 import { lakeStack, script } from './processing/fixtures';
 
 // Every test spawns Python: generous, like the emulator tests.
@@ -272,5 +273,17 @@ describe('the runtime\'s SQL fixtures are what the constructs generate today', (
     const lines = fs.readFileSync(path.join(FIXTURES, file), 'utf8').split('\n');
     const body = lines.slice(lines.findIndex(line => !line.startsWith('--'))).join('\n');
     expect(body.replace(/\n$/, '')).toBe(GENERATED[file]());
+  });
+});
+
+describe('partition ids: the runtime checks the orchestrator\'s rule', () => {
+  test('gluelake.arguments.PARTITION_ID_PATTERN is the registry\'s PARTITION_ID_PATTERN', () => {
+    const result = spawnSync('python3', ['-c', 'from gluelake.arguments import PARTITION_ID_PATTERN; print(PARTITION_ID_PATTERN.pattern)'], {
+      cwd: ROOT,
+      env: { ...process.env, PYTHONPATH: RUNTIME_SOURCES, PYTHONDONTWRITEBYTECODE: '1' },
+      encoding: 'utf8',
+    });
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe(PARTITION_ID_PATTERN.source);
   });
 });

@@ -431,7 +431,17 @@ def test_accessor_errors(call: Any, message: str) -> None:
      "Job argument --pii_tokenizer_function: received no such argument, expected one of the tokenizers bound to "
      "the job: none"),
     ({"--partition": " "}, lambda a: a.partition(),
-     "Job argument --partition: received ' ', expected a partition id (the orchestrator passes one per run)"),
+     "Job argument --partition: received ' ', expected a partition id: letters, digits, '_' and '-', starting with "
+     "a letter or digit, at most 64 characters"),
+    ({"--partition": "../etc"}, lambda a: a.partition(),
+     "Job argument --partition: received '../etc', expected a partition id: letters, digits, '_' and '-', starting "
+     "with a letter or digit, at most 64 characters"),
+    ({"--partition": "a.b"}, lambda a: a.partition(),
+     "Job argument --partition: received 'a.b', expected a partition id: letters, digits, '_' and '-', starting "
+     "with a letter or digit, at most 64 characters"),
+    ({"--partition": "a" * 65}, lambda a: a.partition(),
+     f"Job argument --partition: received '{'a' * 65}', expected a partition id: letters, digits, '_' and '-', "
+     "starting with a letter or digit, at most 64 characters"),
     ({}, lambda a: a.partition(),
      "Job argument --partition: received no such argument (the job has none), expected it in the job's arguments"),
 ])

@@ -7,18 +7,13 @@ each run reads `<bronze>provider=<id>/` and rewrites only the `event_date` parti
 
 from __future__ import annotations
 
-import re
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from gluelake.arguments import JobArgumentError
 from gluelake.job import JobContext, run_job
 from gluelake.storage import has_data_files
-
-# The orchestrator's partition ids (its registry's rule): a provider id cannot point a path elsewhere.
-PARTITION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 BRONZE_EVENTS = T.StructType([
     T.StructField("event_id", T.StringType()),
@@ -30,10 +25,7 @@ BRONZE_EVENTS = T.StructType([
 
 def provider_path(ctx: JobContext, location: str) -> str:
     """The run's provider prefix under a location: `<path>provider=<id>/`."""
-    provider = ctx.args.partition()
-    if not PARTITION_ID.fullmatch(provider):
-        raise JobArgumentError(f"--partition: received {provider!r}; expected a partition id (letters, digits, "
-                               "'_' and '-', starting with a letter or digit, at most 64 characters)")
+    provider = ctx.args.partition()  # checked against the orchestrator's rule: it cannot point a path elsewhere
     return f"{ctx.args.location(location).path}provider={provider}/"
 
 

@@ -21,6 +21,7 @@ stdin and prints what the parser made of it (the cross-language contract test us
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -29,6 +30,7 @@ from typing import Any
 
 __all__ = [
     "GRANULARITIES",
+    "PARTITION_ID_PATTERN",
     "COMPRESSIONS",
     "MANAGED_KEYS",
     "JobArgumentError",
@@ -44,6 +46,12 @@ __all__ = [
 
 GRANULARITIES: tuple[str, ...] = ("YEAR", "MONTH", "DAY", "HOUR")
 """The granularities of a ``SnapshotPartitionTable`` (``--<base>_granularity``)."""
+
+# The partition ids of a PartitionedJobOrchestrator (its registry's rule, src/orchestration/registry.ts:
+# PARTITION_ID_PATTERN; test/runtime-contract.test.ts checks that both stay the same).
+PARTITION_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+PARTITION_ID_EXPECTED = ("a partition id: letters, digits, '_' and '-', starting with a letter or digit, "
+                         "at most 64 characters")
 
 COMPRESSIONS: tuple[str, ...] = ("snappy", "zstd")
 """The compressions a ``SnapshotPartitionTable`` writer receives (``--<base>_compression``)."""
@@ -402,10 +410,14 @@ class JobArguments:
         return self.raw[key]
 
     def partition(self, name: str = "partition") -> str:
-        """The partition id the ``PartitionedJobOrchestrator`` passes (``--partition`` or its argumentName)."""
+        """The partition id the ``PartitionedJobOrchestrator`` passes (``--partition`` or its argumentName).
+
+        Checked against the orchestrator's rule for partition ids (``PARTITION_ID_PATTERN``), so a value
+        passed by hand cannot make a path point elsewhere (``../``, ``/``, ``.``).
+        """
         value = self.require(name)
-        if not value.strip():
-            raise _invalid(_key(name), value, "a partition id (the orchestrator passes one per run)")
+        if not PARTITION_ID_PATTERN.fullmatch(value):
+            raise _invalid(_key(name), value, PARTITION_ID_EXPECTED)
         return value
 
 
