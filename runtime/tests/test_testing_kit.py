@@ -3,6 +3,7 @@ used as a job's tests use them; one end-to-end run of the plugin in a fresh pyte
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -310,6 +311,19 @@ def test_the_stub_gives_way_to_a_real_awsglue(tmp_path: Path, monkeypatch: pytes
     assert awsglue_stub.is_real_awsglue_importable()
     assert awsglue_stub.install() is False and "awsglue" not in sys.modules
     assert awsglue_stub.install(force=True) is True and awsglue_stub.is_installed()
+
+
+def test_the_stub_is_an_import_hook_that_a_none_in_sys_modules_hides(monkeypatch: pytest.MonkeyPatch,
+                                                                      awsglue_modules: None) -> None:
+    for name in [n for n in sys.modules if n.split(".")[0] == "awsglue"]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "awsglue", None)  # how a test says "not on Glue"
+    with pytest.raises(ImportError):
+        importlib.import_module("awsglue.context")
+    monkeypatch.delitem(sys.modules, "awsglue")
+    from awsglue.context import GlueContext as Stub
+
+    assert Stub is awsglue_stub.GlueContext
 
 
 def test_run_script_runs_a_job_script_as_glue_does(tmp_path: Path, spark: Any) -> None:

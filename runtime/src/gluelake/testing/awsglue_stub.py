@@ -2,7 +2,8 @@
 
 AWS's own Python library (`AWSGlueDataplanePython` on PyPI) imports beside PySpark, and its
 `getResolvedOptions` works, but `GlueContext`, `DynamicFrame.fromDF` and `Job` need Glue's JVM
-classes, which no public registry serves. `install()` puts these modules in `sys.modules` instead:
+classes, which no public registry serves. `install()` makes `import awsglue` give these modules
+instead (an import hook: nothing is imported before a script asks):
 
 - `awsglue.utils.getResolvedOptions(args, options)`: `--NAME value` (or `--NAME=value`) for each
   name; a missing one raises `GlueArgumentError`; `TempDir` and `RedshiftTempDir` are optional;
@@ -15,6 +16,8 @@ classes, which no public registry serves. `install()` puts these modules in `sys
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import sys
 import types
@@ -22,8 +25,6 @@ from typing import Any, Iterable, Sequence
 
 from gluelake.testing.glue import MockGlueContext, MockJob
 
-MODULE_NAMES = ("awsglue", "awsglue.utils", "awsglue.context", "awsglue.job", "awsglue.dynamicframe",
-                "awsglue.transforms")
 _OPTIONAL = ("TempDir", "RedshiftTempDir")
 
 
@@ -128,54 +129,72 @@ class DynamicFrame:
         return f"<stub DynamicFrame {self.name!r}>"
 
 
+_MEMBERS: dict[str, dict[str, Any]] = {
+    "awsglue": {"__doc__": "A stub of awsglue (gluelake.testing.awsglue_stub)."},
+    "awsglue.utils": {"getResolvedOptions": getResolvedOptions, "GlueArgumentError": GlueArgumentError},
+    "awsglue.context": {"GlueContext": GlueContext},
+    "awsglue.job": {"Job": Job},
+    "awsglue.dynamicframe": {"DynamicFrame": DynamicFrame},
+    "awsglue.transforms": {"__all__": []},
+}
+
+
+class _StubFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Gives the stub modules when `awsglue` (or one of its modules above) is imported. Nothing is
+    put in `sys.modules` before an import asks, so `sys.modules["awsglue"] = None` still hides it."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in _MEMBERS:
+            return None
+        return importlib.util.spec_from_loader(fullname, self, is_package=fullname == "awsglue")
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
+        return None  # the default module
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        module.__dict__.update(_MEMBERS[module.__name__])
+        module.__gluelake_stub__ = True  # type: ignore[attr-defined]
+
+
+_FINDER = _StubFinder()
+
+
 def is_real_awsglue_importable() -> bool:
-    """Whether an `awsglue` other than this stub can be imported."""
+    """Whether an `awsglue` other than this stub is imported or on the path."""
     module = sys.modules.get("awsglue")
     if module is not None:
         return not getattr(module, "__gluelake_stub__", False)
-    try:
-        return importlib.util.find_spec("awsglue") is not None
-    except (ImportError, ValueError):
-        return False
+    return importlib.machinery.PathFinder.find_spec("awsglue") is not None
 
 
 def is_installed() -> bool:
-    """Whether the stub is what `import awsglue` gives now."""
-    return getattr(sys.modules.get("awsglue"), "__gluelake_stub__", False)
+    """Whether `import awsglue` gives the stub (unless a real one was imported before)."""
+    return _FINDER in sys.meta_path
 
 
 def install(*, force: bool = False) -> bool:
-    """Puts the stub `awsglue` modules in `sys.modules` when no real `awsglue` is importable
-    (always with `force`, replacing a real one). Returns whether the stub is installed afterwards."""
+    """Makes `import awsglue` (and its modules `utils`, `context`, `job`, `dynamicframe`,
+    `transforms`) give the stub when no real `awsglue` is importable (always with `force`, which
+    hides a real one). Returns whether the stub is installed afterwards."""
     if is_installed():
         return True
     if not force and is_real_awsglue_importable():
         return False
-    package = types.ModuleType("awsglue", "A stub of awsglue (gluelake.testing.awsglue_stub).")
-    package.__path__ = []  # a package: `from awsglue.context import GlueContext` works
-    package.__gluelake_stub__ = True  # type: ignore[attr-defined]
-    members: dict[str, dict[str, Any]] = {
-        "awsglue.utils": {"getResolvedOptions": getResolvedOptions, "GlueArgumentError": GlueArgumentError},
-        "awsglue.context": {"GlueContext": GlueContext},
-        "awsglue.job": {"Job": Job},
-        "awsglue.dynamicframe": {"DynamicFrame": DynamicFrame},
-        "awsglue.transforms": {"__all__": []},
-    }
-    for name in MODULE_NAMES[1:]:
-        sys.modules.pop(name, None)
-    sys.modules["awsglue"] = package
-    for name, names in members.items():
-        module = types.ModuleType(name)
-        module.__dict__.update(names)
-        module.__gluelake_stub__ = True  # type: ignore[attr-defined]
-        sys.modules[name] = module
-        setattr(package, name.split(".", 1)[1], module)
+    if force:
+        _drop_modules()
+    sys.meta_path.insert(0, _FINDER)
     return True
 
 
+def _drop_modules() -> None:
+    for name in [n for n in sys.modules if n == "awsglue" or n.startswith("awsglue.")]:
+        del sys.modules[name]
+
+
 def uninstall() -> None:
-    """Removes the stub modules from `sys.modules` (a real `awsglue` is left alone)."""
+    """Removes the stub: `import awsglue` finds a real one again, or fails."""
     if not is_installed():
         return
-    for name in MODULE_NAMES:
-        sys.modules.pop(name, None)
+    sys.meta_path.remove(_FINDER)
+    for name in [n for n in _MEMBERS if getattr(sys.modules.get(n), "__gluelake_stub__", False)]:
+        del sys.modules[name]

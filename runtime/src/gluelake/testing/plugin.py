@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
+import tempfile
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
@@ -84,16 +86,49 @@ def _spark_conf(config: pytest.Config) -> dict[str, str]:
     return conf
 
 
-@pytest.fixture(scope="session")
-def spark(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
-    """A local SparkSession for the whole run, stopped at its end."""
-    from gluelake.testing.spark import create_spark_session
+_KIT_SESSION = pytest.StashKey[dict]()
 
-    session = create_spark_session(tmp_path_factory.mktemp("gluelake-spark"),
-                                   hive=bool(request.config.getini("gluelake_spark_hive")),
-                                   conf=_spark_conf(request.config))
-    yield session
-    session.stop()
+
+def _kit_session(config: pytest.Config) -> SparkSession:
+    """The kit's session of this pytest run: created once, with the run's settings, and owned (stopped
+    at the end) only when no session existed before."""
+    state = config.stash.setdefault(_KIT_SESSION, {})
+    if "session" not in state:
+        from pyspark.sql import SparkSession
+
+        from gluelake.testing.spark import create_spark_session
+
+        existing = SparkSession.getActiveSession()
+        if existing is not None:
+            state.update(session=existing, owned=False)
+        else:
+            home = tempfile.mkdtemp(prefix="gluelake-spark-")
+            state.update(home=home, owned=True, session=create_spark_session(
+                home, hive=bool(config.getini("gluelake_spark_hive")), conf=_spark_conf(config)))
+    return state["session"]
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Creates the kit's session before any test runs when a collected test uses `spark`: the first
+    session of a process decides the static settings (Hive support), whatever fixture asks later."""
+    if any("spark" in getattr(item, "fixturenames", ()) for item in session.items):
+        _kit_session(session.config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stops the kit's session (when it created it) and removes its folder."""
+    state = config.stash.get(_KIT_SESSION, {})
+    if state.get("owned"):
+        state["session"].stop()
+        shutil.rmtree(state["home"], ignore_errors=True)
+    state.clear()
+
+
+@pytest.fixture(scope="session")
+def spark(request: pytest.FixtureRequest) -> SparkSession:
+    """A local SparkSession for the whole run (`local[1]`, no UI, one shuffle partition, UTC, Hive
+    support on a Derby metastore in a temporary folder), stopped at the end of the run."""
+    return _kit_session(request.config)
 
 
 @pytest.fixture

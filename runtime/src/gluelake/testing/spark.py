@@ -28,7 +28,8 @@ def create_spark_session(home: Path | str, *, master: str = "local[1]", app_name
 
     With `hive` (the default) the session has Hive support on a Derby metastore in `home`, so that
     `CREATE TABLE db.t ...` and `spark.table("db.t")` work as they do on Glue with the Data Catalog
-    as the metastore. `conf` entries override the defaults (`DEFAULT_CONF`). The Python workers run
+    as the metastore. The JVM runs in UTC (`-Duser.timezone=UTC`): results do not depend on the
+    machine's zone. `conf` entries override the defaults (`DEFAULT_CONF`). The Python workers run
     this interpreter (`PYSPARK_PYTHON` is set to `sys.executable` unless already set).
     """
     from pyspark.sql import SparkSession
@@ -38,12 +39,14 @@ def create_spark_session(home: Path | str, *, master: str = "local[1]", app_name
     home = Path(home)
     home.mkdir(parents=True, exist_ok=True)
     builder = SparkSession.builder.master(master).appName(app_name)
-    settings = {**DEFAULT_CONF, "spark.sql.warehouse.dir": str(home / "warehouse")}
+    settings = {**DEFAULT_CONF, "spark.sql.warehouse.dir": str(home / "warehouse"),
+                "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
+                "spark.executor.extraJavaOptions": "-Duser.timezone=UTC"}
     if hive:
         settings.update({
             "spark.hadoop.javax.jdo.option.ConnectionURL":
                 f"jdbc:derby:;databaseName={home / 'metastore_db'};create=true",
-            "spark.driver.extraJavaOptions": f"-Dderby.system.home={home}",
+            "spark.driver.extraJavaOptions": f"-Dderby.system.home={home} -Duser.timezone=UTC",
         })
     settings.update(conf or {})
     for key, value in settings.items():
