@@ -17,8 +17,8 @@ import {
 import { customersTable, customersTableProps } from './catalog/fixtures';
 import { render } from './helpers/render';
 import { EMULATOR_TEST_TIMEOUT_MS } from './helpers/timeouts';
-import { PARTITION_ID_PATTERN } from '../src/orchestration/registry';
 import { lakeStack, script } from './processing/fixtures';
+import { PARTITION_ID_PATTERN } from '../src/orchestration/registry';
 
 // Every test spawns Python: generous, like the emulator tests.
 jest.setTimeout(EMULATOR_TEST_TIMEOUT_MS);
