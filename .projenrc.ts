@@ -109,7 +109,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     ignorePatterns: ['integ/node_modules/', 'integ/*.snapshot/', 'cdk.out/', '*.d.ts', '.pacmak-python/'],
   },
 
-  gitignore: ['__pycache__/', 'cdk.out/', '.pacmak-python/', 'integ/node_modules/', 'integ/cdk.out/', '*.tsbuildinfo', '.cdk.staging/', '.venv-test/'],
+  gitignore: ['__pycache__/', 'cdk.out/', '.pacmak-python/', 'integ/node_modules/', 'integ/cdk.out/', '*.tsbuildinfo', '.cdk.staging/', '.venv-test/',
+    // the job runtime's build leftovers (python -m build)
+    'runtime/build/', 'runtime/dist/', 'runtime/src/*.egg-info/'],
   npmIgnoreOptions: { ignorePatterns: ['/integ/', '/examples/', '/.ci/', '/scripts/', '/cdk.out/', '/.pacmak-python/', '/.venv-test/'] },
 
   tsconfigDev: {
@@ -210,11 +212,13 @@ testTask.spawn(eslintStep);
 // ---------------------------------------------------------------------------------------------
 // Benchmarks: figures printed, never asserted (speed is not a unit test).
 // ---------------------------------------------------------------------------------------------
-project.addTask('bench', {
-  description: 'Print the tokenizer handlers\' throughput and KMS calls per 1,000 values (dynalite, local KMS fake)',
+const bench = project.addTask('bench', {
+  description: 'Print the tokenizer handlers\' throughput and KMS calls per 1,000 values (dynalite, local KMS fake), and the snapshot merge on a local Spark (10^5 and 10^6 rows)',
   exec: 'ts-node --project test/tsconfig.json bench/pii-tokenizer.bench.ts',
   env: { TS_NODE_TRANSPILE_ONLY: '1' },
 });
+// The job runtime's retain-last merge on a local Spark, in the tests' Python environment (created on first use).
+bench.exec('scripts/python-venv.sh && .venv-test/bin/python bench/merge_spark.bench.py');
 
 // ---------------------------------------------------------------------------------------------
 // The example lake app: build the library, synthesize with the pinned CDK CLI, print a summary.
