@@ -367,6 +367,14 @@ def test_the_plugin_end_to_end_in_a_fresh_pytest_process(pytester: pytest.Pytest
         gluelake_spark_conf =
             spark.sql.shuffle.partitions=2
     """)
+    pytester.makeconftest("""
+        import pytest
+
+        @pytest.fixture(scope="session")
+        def plain_spark():
+            from pyspark.sql import SparkSession
+            return SparkSession.builder.master("local[1]").getOrCreate()
+    """)
     pytester.makepyfile(test_job="""
         from awsglue.dynamicframe import DynamicFrame
         from gluelake.testing import DynamicFrameMatcher
@@ -385,6 +393,10 @@ def test_the_plugin_end_to_end_in_a_fresh_pytest_process(pytester: pytest.Pytest
             ctx.glue_context.create_dynamic_frame.from_catalog.return_value = DynamicFrame.fromDF(source, None)
             main(ctx)
             return ctx
+
+        def test_a_plain_session_asked_for_first(plain_spark):
+            # the kit's session exists already: the first session of a process decides Hive support
+            assert plain_spark.conf.get("spark.sql.catalogImplementation") == "hive"
 
         def test_hive_session(spark):
             assert spark.conf.get("spark.sql.catalogImplementation") == "hive"
@@ -408,7 +420,7 @@ def test_the_plugin_end_to_end_in_a_fresh_pytest_process(pytester: pytest.Pytest
     """)
     result = pytester.runpytest_subprocess("-p", "gluelake.testing.plugin", "-p", "no:cacheprovider",
                                            timeout=600)
-    result.assert_outcomes(passed=2, failed=1)
+    result.assert_outcomes(passed=3, failed=1)
     result.stdout.fnmatch_lines([
         "*AssertionError: expected call not found.*",
         "*unexpected (received, not expected):*",
