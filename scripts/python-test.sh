@@ -12,8 +12,10 @@ scripts/python-venv.sh
 export PYTHONDONTWRITEBYTECODE=1  # no __pycache__ next to the job scripts
 export PYSPARK_PYTHON="$PWD/$VENV/bin/python"
 # The job runtime (runtime/src/gluelake) from the source tree, with its pytest kit loaded as a plugin
-# (a user gets it through the package's pytest11 entry point).
+# (a user gets it through the package's pytest11 entry point). Entry-point plugins are not loaded
+# automatically: a local build's runtime/src/*.egg-info would register the kit a second time.
 export PYTHONPATH="$PWD/runtime/src${PYTHONPATH:+:$PYTHONPATH}"
+export PYTEST_DISABLE_PLUGIN_AUTOLOAD=1
 exec "$VENV/bin/python" -m pytest -p no:cacheprovider -p gluelake.testing.plugin -q \
   runtime/tests \
   examples/lake-app/jobs/tests \

@@ -1,27 +1,24 @@
 """Integration probe of BookmarkedJob: writes one small Parquet partition to its output location.
 
-Reads its location from the job arguments GlueJob.writesTo passes, initialises the job (bookmarks
-enabled by the construct) and commits only after the write succeeded.
+Written on the job runtime (`gluelake`), which GlueJob ships on `--extra-py-files`: a run that
+SUCCEEDS on AWS shows the runtime imports on Glue with no PyPI access, and the row it writes carries
+the runtime's version. `run_job` initialises the job (bookmarks enabled by the construct) and commits
+only after the write succeeded.
 """
-import sys
-from datetime import datetime, timezone
+from __future__ import annotations
+
+import gluelake
+from gluelake.job import JobContext, run_job
 
 
-def main(glue_context, job, args):
-    job.init(args["JOB_NAME"], args)
-    spark = glue_context.spark_session
-    now = datetime.now(timezone.utc)
-    frame = spark.createDataFrame([(args["env"], now.isoformat(), now.date().isoformat())], ["env", "written_at", "run_date"])
-    frame.write.mode("overwrite").option("partitionOverwriteMode", "dynamic").partitionBy("run_date").parquet(args["output_silver_path"])
-    job.commit()
+def main(ctx: JobContext) -> None:
+    now = ctx.started_at
+    frame = ctx.spark.createDataFrame([(ctx.args.env, now.isoformat(), now.date().isoformat(), gluelake.__version__)],
+                                      ["env", "written_at", "run_date", "runtime_version"])
+    (frame.write.mode("overwrite").option("partitionOverwriteMode", "dynamic").partitionBy("run_date")
+     .parquet(ctx.args.location("output_silver").path))
+    ctx.logger.info("wrote the probe row with the job runtime %s", gluelake.__version__)
 
 
 if __name__ == "__main__":
-    from awsglue.context import GlueContext
-    from awsglue.job import Job
-    from awsglue.utils import getResolvedOptions
-    from pyspark.context import SparkContext
-
-    resolved = getResolvedOptions(sys.argv, ["JOB_NAME", "env", "output_silver_path"])
-    context = GlueContext(SparkContext.getOrCreate())
-    main(context, Job(context), resolved)
+    run_job(main)

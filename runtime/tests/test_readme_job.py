@@ -35,7 +35,8 @@ def test_the_readme_job_passes_its_readme_test(tmp_path: Path) -> None:
     for name, code in readme_files().items():
         (tmp_path / name).write_text(code, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(RUNTIME_SOURCES), str(tmp_path)]),
-           "PYSPARK_PYTHON": sys.executable, "PYTHONDONTWRITEBYTECODE": "1"}
+           "PYSPARK_PYTHON": sys.executable, "PYTHONDONTWRITEBYTECODE": "1",
+           "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}  # the kit is loaded once, by -p
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "gluelake.testing.plugin", "-q",
          "--rootdir", str(tmp_path), str(tmp_path / "test_orders_job.py")],
