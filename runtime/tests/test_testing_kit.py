@@ -32,9 +32,18 @@ from gluelake.testing import (
     table_writer_arguments,
 )
 
-pytest_plugins = ["pytester", "gluelake.testing.plugin"]
+pytest_plugins = ["pytester"]  # the kit's plugin: `-p gluelake.testing.plugin`, or its pytest11 entry point
 
 SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+def plugin_args() -> list[str]:
+    """`-p gluelake.testing.plugin` for a nested pytest, unless an installed entry point loads it."""
+    from importlib.metadata import entry_points
+
+    if any(ep.value == "gluelake.testing.plugin" for ep in entry_points(group="pytest11")):
+        return []
+    return ["-p", "gluelake.testing.plugin"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,7 +166,7 @@ def test_assert_on_a_matcher_explains_the_difference(pytester: pytest.Pytester) 
         def test_explained():
             assert DataFrameMatcher([(2,)]) == Frame()
     """)
-    result = pytester.runpytest("-p", "gluelake.testing.plugin", "-p", "no:cacheprovider")
+    result = pytester.runpytest(*plugin_args(), "-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*DataFrameMatcher does not match the frame:*", "*missing (expected, not received):*",
                                  "*  {'id': 2}*", "*unexpected (received, not expected):*", "*  {'id': 1}*"])
@@ -418,8 +427,7 @@ def test_the_plugin_end_to_end_in_a_fresh_pytest_process(pytester: pytest.Pytest
                 frame=DynamicFrameMatcher([{"id": 2, "amount": 50}]), connection_type="s3", format="parquet",
                 connection_options={"path": "s3://silver/"})
     """)
-    result = pytester.runpytest_subprocess("-p", "gluelake.testing.plugin", "-p", "no:cacheprovider",
-                                           timeout=600)
+    result = pytester.runpytest_subprocess(*plugin_args(), "-p", "no:cacheprovider", timeout=600)
     result.assert_outcomes(passed=3, failed=1)
     result.stdout.fnmatch_lines([
         "*AssertionError: expected call not found.*",

@@ -1,7 +1,7 @@
 """gluelake.tokenize: batched, retried requests to the tokenize Lambda, never a plaintext in errors or logs.
 
-Runs with the kit's plugin: the `spark` fixture and the fake tokenize
-Lambda of `gluelake.testing.fake_lambda` (the executors run in other processes: the fake records
+Runs with the kit's plugin (`-p gluelake.testing.plugin`, or its pytest11 entry point): the `spark`
+fixture and the fake tokenize Lambda of `gluelake.testing.fake_lambda` (the executors run in other processes: the fake records
 its invocations in a folder).
 """
 
@@ -29,8 +29,6 @@ from gluelake.tokenize import (
     parse_response,
     tokenize_columns,
 )
-
-pytest_plugins = ["gluelake.testing.plugin"]  # also loaded by `-p gluelake.testing.plugin` or the entry point
 
 SECRETS = ["ann@example.com", "Bob@Example.com", "carol@example.com", "dan@example.com"]
 TOKENIZER = Tokenizer(name="pii_tokenizer", function_name="lake-pii-tokenize")
