@@ -217,7 +217,8 @@ NOT_ON_GLUE = (
 @pytest.mark.parametrize("given", ["nothing", "glue_context only", "job only"])
 def test_without_awsglue_and_without_both_objects_run_job_says_it_is_not_on_glue(
         monkeypatch: pytest.MonkeyPatch, glue: mock.Mock, job: mock.Mock, given: str) -> None:
-    monkeypatch.setitem(sys.modules, "awsglue", None)
+    for name in ("awsglue", "awsglue.context", "awsglue.job"):  # also when a test before imported the stub
+        monkeypatch.setitem(sys.modules, name, None)
     main = mock.Mock()
     objects = {"nothing": {}, "glue_context only": {"glue_context": glue}, "job only": {"job": job}}[given]
     with pytest.raises(RuntimeError) as error:
