@@ -306,3 +306,29 @@ def test_the_default_client_factory_is_a_lambda_client_in_the_drivers_region_wit
     assert client.meta.region_name == "eu-west-1"
     assert client.meta.config.retries["total_max_attempts"] == 1
     assert client.meta.config.read_timeout == 120
+
+
+def test_requests_stay_under_lambdas_payload_limit_whatever_the_values(tmp_path: Path) -> None:
+    # 1,000 values of 1,024 control characters: JSON writes each as \u00XX (6,144 bytes a value), so
+    # 1,000 of them would be a 6,147,012-byte request, over Lambda's 6 MB; the client cuts it in two.
+    from gluelake.tokenize import MAX_REQUEST_BYTES, encode_request, request_chunks
+
+    values = [f"{i:04d}" + "\x01" * 1020 for i in range(1000)]
+    chunks = list(request_chunks(values))
+    assert [v for c in chunks for v in c] == values
+    assert len(chunks) == 2
+    assert all(len(encode_request(c)) <= MAX_REQUEST_BYTES < 6 * 1024 * 1024 for c in chunks)
+    assert len(encode_request(values)) > 6 * 1024 * 1024 - 200_000  # the uncut request would be ~6.1 MB
+    # exactly at the budget: a chunk may fill it, never pass it
+    small = ["ab"] * 10
+    budget = len(encode_request(small[:4]))
+    assert [len(c) for c in request_chunks(small, max_bytes=budget)] == [4, 4, 2]
+
+
+def test_doctests() -> None:
+    import doctest
+
+    import gluelake.tokenize
+
+    result = doctest.testmod(gluelake.tokenize)
+    assert result.attempted > 0 and result.failed == 0

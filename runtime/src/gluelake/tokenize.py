@@ -38,6 +38,10 @@ LOGGER = logging.getLogger("gluelake.tokenize")
 # The tokenize function's limits (src/governance/vault.ts: MAX_BATCH_SIZE, MAX_VALUE_BYTES).
 MAX_VALUES_PER_REQUEST = 1000
 MAX_VALUE_BYTES = 1024
+# Lambda's synchronous request payload is at most 6 MB; a request is cut before its compact JSON passes
+# 5,000,000 bytes, whatever the values (1,000 values of 1,024 bytes that JSON escapes to `\u00XX` would
+# come to 6,147,012 bytes).
+MAX_REQUEST_BYTES = 5_000_000
 DEFAULT_BATCH_SIZE = 1000  # rows per batch
 DEFAULT_MAX_ATTEMPTS = 8  # per request, the first included
 DEFAULT_RETRY_DELAY_SECONDS = 0.5  # the first backoff; doubled each attempt, with full jitter
@@ -230,6 +234,31 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
+def request_chunks(values: Iterable[str], *, max_values: int = MAX_VALUES_PER_REQUEST,
+                   max_bytes: int = MAX_REQUEST_BYTES) -> Iterator[list[str]]:
+    """`values` in consecutive requests of at most `max_values` values whose payload
+    (`encode_request`) is at most `max_bytes` bytes.
+
+    >>> [len(c) for c in request_chunks(["a"] * 2500)]
+    [1000, 1000, 500]
+    >>> [len(c) for c in request_chunks(["\x01" * 1024] * 1000)]  # each value escapes to 6,144 bytes
+    [813, 187]
+    """
+    overhead = len(encode_request([]))  # {"values":[]}
+    chunk: list[str] = []
+    size = overhead
+    for value in values:
+        cost = len(encode_request([value])) - overhead + (1 if chunk else 0)  # the value and its comma
+        if chunk and (len(chunk) >= max_values or size + cost > max_bytes):
+            yield chunk
+            chunk, size = [], overhead
+            cost -= 1
+        chunk.append(value)
+        size += cost
+    if chunk:
+        yield chunk
+
+
 @dataclass(frozen=True)
 class PartitionTokenizer:
     """Tokenizes one partition's rows (tuples or Rows): the function `mapPartitions` ships to the
@@ -256,7 +285,7 @@ class PartitionTokenizer:
                         _check(value, name)
                         distinct[value] = None
             token_of: dict[str, str] = {}
-            for chunk in _batches(distinct, MAX_VALUES_PER_REQUEST):
+            for chunk in request_chunks(distinct):
                 if client is None:
                     client = self.client_factory()
                 tokens = invoke_tokenize(client, self.function_name, chunk, max_attempts=self.max_attempts,
