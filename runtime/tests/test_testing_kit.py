@@ -434,3 +434,13 @@ def test_the_plugin_end_to_end_in_a_fresh_pytest_process(pytester: pytest.Pytest
         "*unexpected (received, not expected):*",
         "*{'id': 3, 'amount': 70}*",
     ])
+
+
+def test_job_context_logs_the_job_s_info_lines_as_run_job_does(job_context: Any, caplog: pytest.LogCaptureFixture,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import logging
+
+    monkeypatch.setattr(logging.getLogger("gluelake.job"), "level", logging.NOTSET)
+    ctx = job_context()
+    ctx.logger.info("nothing to do")
+    assert [r.getMessage() for r in caplog.records if r.name == "gluelake.job"] == ["nothing to do"]

@@ -5,22 +5,14 @@ metastore where a test asks for it."""
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
-from gluelake.job import LOGGER_NAME
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
-
-
-@pytest.fixture(autouse=True)
-def job_log(caplog: pytest.LogCaptureFixture) -> None:
-    """The job logger's INFO lines reach `caplog` (run_job sets INFO; a `job_context` alone does not)."""
-    caplog.set_level(logging.INFO, logger=LOGGER_NAME)
 
 
 @pytest.fixture

@@ -171,8 +171,11 @@ def job_context(spark: SparkSession, mock_glue_context: MockGlueContext, mock_jo
         moment = started_at or datetime.now(timezone.utc)
         if moment.tzinfo is None:
             raise ValueError(f"job_context: received started_at={moment!r}; expected an aware datetime (UTC)")
+        logger = logging.getLogger("gluelake.job")
+        if logger.level == logging.NOTSET:  # INFO, as run_job sets it on Glue: a test sees the job's lines
+            logger.setLevel(logging.INFO)
         return JobContext(args=args, spark=spark, glue_context=mock_glue_context, job=mock_job,
-                          logger=logging.getLogger("gluelake.job"), started_at=moment.astimezone(timezone.utc))
+                          logger=logger, started_at=moment.astimezone(timezone.utc))
 
     return make
 
