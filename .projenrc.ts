@@ -109,10 +109,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     ignorePatterns: ['integ/node_modules/', 'integ/*.snapshot/', 'cdk.out/', '*.d.ts', '.pacmak-python/'],
   },
 
-  gitignore: ['__pycache__/', 'cdk.out/', '.pacmak-python/', 'integ/node_modules/', 'integ/cdk.out/', '*.tsbuildinfo', '.cdk.staging/', '.venv-test/',
+  gitignore: ['__pycache__/', 'cdk.out/', '.pacmak-python/', 'integ/node_modules/', 'integ/cdk.out/', '*.tsbuildinfo', '.cdk.staging/', '.venv-test/', '.venv-twine/',
     // the job runtime's build leftovers (python -m build)
     'runtime/build/', 'runtime/dist/', 'runtime/src/*.egg-info/'],
-  npmIgnoreOptions: { ignorePatterns: ['/integ/', '/examples/', '/.ci/', '/scripts/', '/cdk.out/', '/.pacmak-python/', '/.venv-test/'] },
+  npmIgnoreOptions: { ignorePatterns: ['/integ/', '/examples/', '/.ci/', '/scripts/', '/cdk.out/', '/.pacmak-python/', '/.venv-test/', '/.venv-twine/'] },
 
   tsconfigDev: {
     include: ['examples/**/*.ts', 'integ/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
@@ -239,14 +239,15 @@ project.addTask('example', {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Python: jsii-pacmak would pip-install its build tools from PyPI; build offline with Debian's.
+// Python: the standard jsii route. jsii-pacmak generates the package, creates a virtual environment,
+// pip-installs its build tools from PyPI (setuptools, build, twine) and builds the wheel and sdist
+// into dist/python (~25 s); then a strict twine check with twine from PyPI (scripts/twine-check.sh).
 // ---------------------------------------------------------------------------------------------
 const packagePython = project.tasks.tryFind('package:python');
 if (packagePython) {
-  packagePython.reset('jsii-pacmak -v --target python --code-only -o .pacmak-python');
-  packagePython.exec('rm -rf dist/python && mkdir -p dist/python');
-  packagePython.exec('/usr/bin/python3 -m build --no-isolation --skip-dependency-check --outdir dist/python .pacmak-python/python');
-  packagePython.exec('/usr/bin/python3 -m twine check --strict dist/python/*');
+  packagePython.reset('rm -rf dist/python');
+  packagePython.exec('jsii-pacmak -v --target python');
+  packagePython.exec('scripts/twine-check.sh dist/python/*');
 }
 
 // The job runtime's PyPI package (cdk-glue-lake-runtime), versioned with the library: a staging copy
