@@ -6,6 +6,7 @@
 #  3. `cdk synth` of the Python app with the project's CDK CLI into cdk.out-python/, with the cdk-nag
 #     packs as validation plugins (synthesis fails on a finding; the validation report is checked);
 #  4. scripts/compare-example-templates.py against the TypeScript example's cdk.out/ (`npm run example`).
+#  5. scripts/readme-python-snippets.py: the README's Python snippets run (CDK apps) or compile (fragments).
 # Needs: `npx projen package:python` and `npm run example` first.
 #
 # AWS_CDK_LIB_PROBE_VERSION=<version> (a diagnosis, never CI): installs that aws-cdk-lib instead of
@@ -71,3 +72,6 @@ PY
 
 echo "== templates: Python example vs TypeScript example"
 "$VENV/bin/python" scripts/compare-example-templates.py cdk.out "$OUT"
+
+echo "== the README's Python snippets (CDK apps run and synthesize; job fragments compile)"
+"$VENV/bin/python" scripts/readme-python-snippets.py
