@@ -109,10 +109,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     ignorePatterns: ['integ/node_modules/', 'integ/*.snapshot/', 'cdk.out/', '*.d.ts', '.pacmak-python/'],
   },
 
-  gitignore: ['__pycache__/', 'cdk.out/', '.pacmak-python/', 'integ/node_modules/', 'integ/cdk.out/', '*.tsbuildinfo', '.cdk.staging/', '.venv-test/', '.venv-twine/', 'cdk.out-python/',
+  gitignore: ['__pycache__/', 'cdk.out/', '.pacmak-python/', 'integ/node_modules/', 'integ/cdk.out/', '*.tsbuildinfo', '.cdk.staging/', '.venv-test/', '.venv-twine/', 'cdk.out-python/', '.jsii.tabl.json',
     // the job runtime's build leftovers (python -m build)
     'runtime/build/', 'runtime/dist/', 'runtime/src/*.egg-info/'],
-  npmIgnoreOptions: { ignorePatterns: ['/integ/', '/examples/', '/.ci/', '/scripts/', '/cdk.out/', '/.pacmak-python/', '/.venv-test/', '/.venv-twine/', '/cdk.out-python/'] },
+  npmIgnoreOptions: { ignorePatterns: ['/integ/', '/examples/', '/.ci/', '/scripts/', '/cdk.out/', '/.pacmak-python/', '/.venv-test/', '/.venv-twine/', '/cdk.out-python/', '/rosetta/'] },
 
   tsconfigDev: {
     include: ['examples/**/*.ts', 'integ/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
@@ -246,6 +246,10 @@ project.addTask('example', {
 const packagePython = project.tasks.tryFind('package:python');
 if (packagePython) {
   packagePython.reset('rm -rf dist/python');
+  // The README's TypeScript snippets, compiled against rosetta/default.ts-fixture and translated into
+  // .jsii.tabl.json, which jsii-pacmak reads: without it the PyPI README shows them, untranslated,
+  // in ```python fences (~35 s).
+  packagePython.exec('jsii-rosetta extract --compile');
   packagePython.exec('jsii-pacmak -v --target python');
   packagePython.exec('scripts/twine-check.sh dist/python/*');
 }
