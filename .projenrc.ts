@@ -109,7 +109,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     ignorePatterns: ['integ/node_modules/', 'integ/*.snapshot/', 'cdk.out/', '*.d.ts', '.pacmak-python/'],
   },
 
-  gitignore: ['__pycache__/', 'cdk.out/', '.pacmak-python/', 'integ/node_modules/', 'integ/cdk.out/', '*.tsbuildinfo', '.cdk.staging/', '.venv-test/', '.venv-twine/', 'cdk.out-python/', '.jsii.tabl.json',
+  gitignore: ['__pycache__/', '.mypy_cache/', 'cdk.out/', '.pacmak-python/', 'integ/node_modules/', 'integ/cdk.out/', '*.tsbuildinfo', '.cdk.staging/', '.venv-test/', '.venv-twine/', 'cdk.out-python/', '.jsii.tabl.json',
     // the job runtime's build leftovers (python -m build)
     'runtime/build/', 'runtime/dist/', 'runtime/src/*.egg-info/'],
   npmIgnoreOptions: { ignorePatterns: ['/integ/', '/examples/', '/.ci/', '/scripts/', '/cdk.out/', '/.pacmak-python/', '/.venv-test/', '/.venv-twine/', '/cdk.out-python/', '/rosetta/'] },

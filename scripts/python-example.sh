@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The Python example (examples/lake-app-python) against the freshly built wheel:
 #  1. a fresh virtual environment (dist/python-example-venv) with dist/python/*.whl and the example's
-#     pinned requirements (aws-cdk-lib, constructs, cdk-nag) from PyPI; the install is timed;
+#     pinned requirements (aws-cdk-lib, constructs, cdk-nag; mypy) from PyPI; the install is timed;
 #  2. `cdk-glue-lake --help` and `--version` from the virtual environment (the jsii bin script);
-#  3. `cdk synth` of the Python app with the project's CDK CLI into cdk.out-python/, with the cdk-nag
-#     packs as validation plugins (synthesis fails on a finding; the validation report is checked);
+#  3. mypy --strict on the example (requirements-dev.txt), then `cdk synth` of the Python app with
+#     the project's CDK CLI into cdk.out-python/, with the cdk-nag packs as validation plugins
+#     (synthesis fails on a finding; the validation report is checked);
 #  4. scripts/compare-example-templates.py against the TypeScript example's cdk.out/ (`npm run example`).
 #  5. scripts/readme-python-snippets.py: the README's Python snippets run (CDK apps) or compile (fragments).
 # Needs: `npx projen package:python` and `npm run example` first.
@@ -45,10 +46,11 @@ start=$SECONDS
 if [ -n "${AWS_CDK_LIB_PROBE_VERSION:-}" ]; then
   echo "!! PROBE: aws-cdk-lib==$AWS_CDK_LIB_PROBE_VERSION instead of the pinned version; the wheel is installed with --no-deps" >&2
   grep -v '^aws-cdk-lib==' "$APP/requirements.txt" > "$VENV/requirements-probe.txt"
-  retry 3 "${pip_install[@]}" "aws-cdk-lib==$AWS_CDK_LIB_PROBE_VERSION" -r "$VENV/requirements-probe.txt"
+  retry 3 "${pip_install[@]}" "aws-cdk-lib==$AWS_CDK_LIB_PROBE_VERSION" -r "$VENV/requirements-probe.txt" \
+    "$(grep '^mypy==' "$APP/requirements-dev.txt")"
   "${pip_install[@]}" --no-deps "${wheels[0]}"
 else
-  retry 3 "${pip_install[@]}" "${wheels[0]}" -r "$APP/requirements.txt"
+  retry 3 "${pip_install[@]}" "${wheels[0]}" -r "$APP/requirements-dev.txt"
 fi
 echo "installed in $((SECONDS - start)) s:"
 "$VENV/bin/python" -m pip list --disable-pip-version-check 2>/dev/null | grep -iE '^(aws-cdk-lib|cdk-glue-lake|cdk-nag|constructs|jsii) '
@@ -57,6 +59,9 @@ echo "== cdk-glue-lake --help from the virtual environment"
 "$VENV/bin/cdk-glue-lake" --help > dist/python-example-cli-help.txt
 grep -q '^Usage: cdk-glue-lake' dist/python-example-cli-help.txt
 "$VENV/bin/cdk-glue-lake" --version
+
+echo "== mypy --strict $APP (the stage factory type-checks against ILakeStageFactory)"
+(cd "$APP" && ../../"$VENV"/bin/python -m mypy --strict --no-incremental app.py lake_stack.py pipeline_stack.py)
 
 echo "== cdk synth $APP (cdk-nag packs as validation plugins) into $OUT"
 start=$SECONDS

@@ -30,10 +30,12 @@ LakeStack(
 )
 
 # The same lake, promoted from dev to prod by a delivery pipeline in the tooling account.
+pipeline_env = STAGES.pipeline
+assert pipeline_env is not None, "stages.yaml names the pipeline's account and region"
 LakePipelineStack(
     app,
     "SalesLakeDelivery",
-    env=Environment(account=STAGES.pipeline.account, region=STAGES.pipeline.region),
+    env=Environment(account=pipeline_env.account, region=pipeline_env.region),
     description="cdk-glue-lake example: the delivery pipeline of the sales lake (dev, then prod after approval)",
 )
 

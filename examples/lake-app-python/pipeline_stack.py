@@ -6,12 +6,12 @@ Python class that implements the library's jsii interface ``ILakeStageFactory``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Dict, Mapping, Optional, Union
 
 import jsii
 from aws_cdk import Stack, Stage, Tags
 from aws_cdk import pipelines
-from cdk_glue_lake import DataLakePipeline, ILakeStageFactory, LakePipelineConfig, LakePipelineConfigFile, LakeStageConfig
+from cdk_glue_lake import DataLakePipeline, ILakeStageFactory, LakePipelineConfig, LakePipelineConfigFile, StageIntegrationTest
 from constructs import Construct
 
 from lake_stack import LakeStack
@@ -24,14 +24,29 @@ STAGES: LakePipelineConfig = LakePipelineConfigFile.load(str(Path(__file__).reso
 @jsii.implements(ILakeStageFactory)
 class SalesLakeStages:
     """Builds the lake of one stage, with the stage's environment name; the jobs the integration test
-    runs are tagged ``lake-integ=smoke``."""
+    runs are tagged ``lake-integ=smoke``.
 
-    def create_stacks(self, stage: Stage, config: LakeStageConfig) -> None:
+    jsii hands the stage's configuration (a ``LakeStageConfig``) to Python as keyword arguments, as
+    ``ILakeStageFactory.create_stacks`` declares them: this signature type-checks (mypy) against the
+    interface.
+    """
+
+    def create_stacks(
+        self,
+        stage: Stage,
+        *,
+        account: str,
+        name: str,
+        region: str,
+        integration_test: Optional[Union[StageIntegrationTest, Dict[str, Any]]] = None,
+        require_approval: Optional[bool] = None,
+        values: Optional[Mapping[str, str]] = None,
+    ) -> None:
         lake = LakeStack(
             stage,
             "SalesLake",
-            environment=(config.values or {}).get("environment"),
-            description=f"cdk-glue-lake example: the sales lake, stage {config.name}",
+            environment=(values or {}).get("environment"),
+            description=f"cdk-glue-lake example: the sales lake, stage {name}",
         )
         # Quick, self-contained jobs make the smoke test: each must succeed within the stage's maxDuration.
         for job in (lake.orders_job, lake.customers_job):
