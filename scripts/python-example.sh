@@ -9,11 +9,6 @@
 #  4. scripts/compare-example-templates.py against the TypeScript example's cdk.out/ (`npm run example`).
 #  5. scripts/readme-python-snippets.py: the README's Python snippets run (CDK apps) or compile (fragments).
 # Needs: `npx projen package:python` and `npm run example` first.
-#
-# AWS_CDK_LIB_PROBE_VERSION=<version> (a diagnosis, never CI): installs that aws-cdk-lib instead of
-# the pinned one and the wheel without its dependency check, for when PyPI does not serve the
-# library's minimum aws-cdk-lib yet. The templates then come from another aws-cdk-lib than the
-# TypeScript example's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,15 +38,7 @@ rm -rf "$VENV" "$OUT"
 "$PYTHON" -m venv "$VENV"
 pip_install=("$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q)
 start=$SECONDS
-if [ -n "${AWS_CDK_LIB_PROBE_VERSION:-}" ]; then
-  echo "!! PROBE: aws-cdk-lib==$AWS_CDK_LIB_PROBE_VERSION instead of the pinned version; the wheel is installed with --no-deps" >&2
-  grep -v '^aws-cdk-lib==' "$APP/requirements.txt" > "$VENV/requirements-probe.txt"
-  retry 3 "${pip_install[@]}" "aws-cdk-lib==$AWS_CDK_LIB_PROBE_VERSION" -r "$VENV/requirements-probe.txt" \
-    "$(grep '^mypy==' "$APP/requirements-dev.txt")"
-  "${pip_install[@]}" --no-deps "${wheels[0]}"
-else
-  retry 3 "${pip_install[@]}" "${wheels[0]}" -r "$APP/requirements-dev.txt"
-fi
+retry 3 "${pip_install[@]}" "${wheels[0]}" -r "$APP/requirements-dev.txt"
 echo "installed in $((SECONDS - start)) s:"
 "$VENV/bin/python" -m pip list --disable-pip-version-check 2>/dev/null | grep -iE '^(aws-cdk-lib|cdk-glue-lake|cdk-nag|constructs|jsii) '
 
