@@ -4,7 +4,6 @@
 // constructs bind must come out with the values the constructs hold, and nothing the library
 // produces may be left unread: a key renamed or added on either side fails here.
 import { spawnSync } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -14,7 +13,7 @@ import {
   BookmarkedJob, GlueJob, type LakeLayer, PartitionedJobOrchestrator, PiiTokenizer, SnapshotCompression, SnapshotGranularity,
   SnapshotPartitionTable,
 } from '../src';
-import { customersTable, customersTableProps } from './catalog/fixtures';
+import { customersTableProps } from './catalog/fixtures';
 import { render } from './helpers/render';
 import { EMULATOR_TEST_TIMEOUT_MS } from './helpers/timeouts';
 import { lakeStack, script } from './processing/fixtures';
@@ -25,7 +24,6 @@ jest.setTimeout(EMULATOR_TEST_TIMEOUT_MS);
 
 const ROOT = path.join(__dirname, '..');
 const RUNTIME_SOURCES = path.join(ROOT, 'runtime', 'src');
-const FIXTURES = path.join(ROOT, 'runtime', 'tests', 'fixtures');
 
 interface Parsed {
   job_name: string;
@@ -254,25 +252,6 @@ describe('an incomplete table binding is refused by the runtime', () => {
     const result = runParser(rest);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('output_customers');
-  });
-});
-
-describe('the runtime\'s SQL fixtures are what the constructs generate today', () => {
-  /** Each fixture under runtime/tests/fixtures and the statement it must equal. */
-  const GENERATED: { [file: string]: () => string } = {
-    'customers_merge.sql': () => customersTable().table.retainLastMergeSql(),
-  };
-  const files = fs.existsSync(FIXTURES) ? fs.readdirSync(FIXTURES).filter(f => f.endsWith('.sql')).sort() : [];
-
-  test('every SQL fixture is one the constructs generate (a new fixture needs its generator here)', () => {
-    expect(files).toEqual(Object.keys(GENERATED).sort());
-  });
-
-  test.each(Object.keys(GENERATED))('%s', file => {
-    // A header of `--` comment lines says where the fixture comes from; the rest is the statement, byte for byte.
-    const lines = fs.readFileSync(path.join(FIXTURES, file), 'utf8').split('\n');
-    const body = lines.slice(lines.findIndex(line => !line.startsWith('--'))).join('\n');
-    expect(body.replace(/\n$/, '')).toBe(GENERATED[file]());
   });
 });
 

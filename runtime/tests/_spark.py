@@ -22,7 +22,9 @@ from gluelake.arguments import SnapshotTable
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-FIXTURES = Path(__file__).parent / "fixtures"
+# The merge SQL the constructs generate, committed once for both engines and checked equal to the
+# generator by test/catalog/merge-sql-fixtures.test.ts.
+MERGE_SQL_DIR = Path(__file__).resolve().parents[2] / "test" / "catalog" / "merge-sql"
 
 CUSTOMER_COLUMNS: list[tuple[str, str]] = [
     ("customer_id", "string"), ("email", "string"), ("country", "string"), ("updated_at", "timestamp")]
@@ -49,11 +51,9 @@ def spark() -> Iterator[SparkSession]:
     yield session
 
 
-def merge_sql(name: str = "customers_merge.sql") -> str:
-    """The generated merge SQL of a fixture file, as jobs receive it: comments dropped, whitespace collapsed."""
-    text = (FIXTURES / name).read_text(encoding="utf-8")
-    sql = "\n".join(line for line in text.splitlines() if not line.startswith("--"))
-    return re.sub(r"\s+", " ", sql).strip()
+def merge_sql(table: str = "customers") -> str:
+    """The generated merge SQL of a table, as jobs receive it: whitespace collapsed."""
+    return re.sub(r"\s+", " ", (MERGE_SQL_DIR / f"{table}.sql").read_text(encoding="utf-8")).strip()
 
 
 def customers_table(path: str, **overrides: Any) -> SnapshotTable:

@@ -1,5 +1,5 @@
 """Tests of gluelake.snapshot: the retain-last merge on a local Spark, on real files (file:// in tmp_path),
-with the merge SQL the constructs generate for the customers table (fixtures/customers_merge.sql)."""
+with the merge SQL the constructs generate for the customers table (test/catalog/merge-sql/customers.sql)."""
 
 from __future__ import annotations
 
