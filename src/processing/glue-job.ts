@@ -10,7 +10,8 @@ import { GLUE_MIN_SCHEDULE_MINUTES, toGlueCron } from './glue-schedule';
 import { SharedJobResources } from './shared-job-resources';
 import { Described, LakeValidationError } from '../private/errors';
 import { JOB_RUNTIME, jobRuntimeZip } from '../private/job-runtime';
-import { acknowledgeNag, acknowledgeWildcardResources, wildcardResourceFinding } from '../private/nag';
+import { InlinePolicyRole } from '../private/inline-policy-role';
+import { acknowledgeNag, acknowledgeWildcardResources } from '../private/nag';
 import { DataAccess, DataLocationOptions, IDataLocation } from '../storage/data-location';
 
 /** Arguments `aws-cdk-lib`'s job construct manages, and those Glue reserves. */
@@ -62,8 +63,7 @@ const BIGGEST_ARGUMENTS_NAMED = 3;
 export const MAX_TIMEOUT_MINUTES = 10_080;
 /** The most retries Glue accepts. */
 const MAX_RETRIES = 10;
-/** The namespace of Glue's job metrics (and observability metrics). */
-export const GLUE_METRICS_NAMESPACE = 'Glue';
+export { GLUE_METRICS_NAMESPACE } from './shared-job-resources';
 
 /** Marks a `BookmarkedJob` (not part of the public props). */
 export const BOOKMARKS_ENABLED = Symbol.for('cdk-glue-lake.GlueJob.bookmarks');
@@ -353,12 +353,15 @@ export class GlueJob extends glue.JobBase {
     v.tags(props.tags ?? {});
 
     this.shared = props.shared ?? SharedJobResources.of(this);
-    this.role = new iam.Role(this, 'Role', {
+    // The job's own grants go inline in its role (one resource per job, not two); what every job of
+    // the shared resources needs is their managed policy, attached here.
+    this.role = new InlinePolicyRole(this, 'Role', {
       assumedBy: new iam.PrincipalWithConditions(new iam.ServicePrincipal('glue.amazonaws.com'), {
         StringEquals: { 'aws:SourceAccount': stack.account },
       }),
       description: `Runs the Glue job ${this.node.path}`,
-    });
+      managedPolicies: [this.shared.jobPolicy],
+    }, { scope: this, constructName: this.constructor.name });
     this.grantPrincipal = this.role;
 
     const jobKey = Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
@@ -560,7 +563,7 @@ export class GlueJob extends glue.JobBase {
       this.jobArguments[key] = value;
     }
     const what = access === DataAccess.WRITE ? 'writes' : 'reads';
-    acknowledgeWildcardResources(this.role.node.tryFindChild('DefaultPolicy')!, this, binding.scopedWildcardResources ?? [],
+    acknowledgeWildcardResources(this.role, this, binding.scopedWildcardResources ?? [],
       `The job ${what} the objects under one prefix of a lake layer or under one table's location (and, for a layer, the tables of its database); object keys and table names are data, not known at deploy time.`);
     return this;
   }
@@ -612,36 +615,8 @@ export class GlueJob extends glue.JobBase {
       resources: [temp.bucketArn],
       conditions: { StringLike: { 's3:prefix': prefixes.map(p => `${p}*`) } },
     }));
-    // The shared key, as each user of it calls KMS: the temporary bucket's SSE-KMS objects through S3
-    // (S3 calls KMS for the role, kms:ViaService = s3.<region>); the job bookmarks' client-side
-    // encryption (CSE-KMS) from the job's own process (a direct call: no kms:ViaService). The logs'
-    // encryption is CloudWatch Logs' own use of the key (key policy, logs.<region>), not the role's.
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'UseTempDirKeyThroughS3',
-      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      resources: [this.shared.encryptionKey.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
-    }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'UseSecurityConfigurationKey',
-      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
-      resources: [this.shared.encryptionKey.keyArn],
-      conditions: { Null: { 'kms:ViaService': 'true' } },
-    }));
-    this.role.addToPrincipalPolicy(defaultDatabaseStatement(stack));
-
-    const logGroups = this.shared.jobLogGroupArns();
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'WriteJobLogs',
-      actions: ['logs:CreateLogGroup', 'logs:AssociateKmsKey', 'logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: logGroups,
-    }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'PutGlueMetrics',
-      actions: ['cloudwatch:PutMetricData'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'cloudwatch:namespace': GLUE_METRICS_NAMESPACE } },
-    }));
+    // The shared key, the Spark catalog's default database, the log groups and the Glue metrics:
+    // the shared resources' job policy (attached to the role in the constructor).
 
     if (props.connections && props.connections.length > 0) {
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -663,28 +638,24 @@ export class GlueJob extends glue.JobBase {
       }));
     }
 
-    const policy = this.role.node.tryFindChild('DefaultPolicy')!;
-    acknowledgeOwnPolicy(policy);
-    acknowledgeWildcardResources(policy, this, prefixes.map(p => temp.arnForObjects(`${p}*`)),
+    acknowledgeOwnPolicy(this.role);
+    acknowledgeWildcardResources(this.role, this, prefixes.map(p => temp.arnForObjects(`${p}*`)),
       'The job reads and writes only its own temporary directory (a prefix named after the job) in the shared, expiring temporary bucket.');
-    const metrics = 'CloudWatch PutMetricData has no resource-level permissions; the statement is limited to the Glue metrics namespace by the cloudwatch:namespace condition.';
-    const network = ' The EC2 network-interface actions Glue uses for VPC connections cannot be scoped to an interface that does not exist yet.';
-    acknowledgeNag(policy,
-      { id: 'AwsSolutions-IAM5[Resource::*]', reason: metrics + (props.connections?.length ? network : '') },
-      ...logGroups.map(arn => ({
-        id: wildcardResourceFinding(this, arn),
-        reason: 'Glue names log streams after each run and creates the log groups of a security configuration on first use; the statement is limited to the log groups named after this security configuration.',
-      })),
-    );
+    if (props.connections?.length) {
+      acknowledgeNag(this.role, {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'The EC2 network-interface actions Glue uses for VPC connections cannot be scoped to an interface that does not exist yet.',
+      });
+    }
   }
 }
 
 /**
  * Acknowledges the HIPAA, NIST and PCI "no inline policy" rules on the policy of a role created for
- * one job or state machine.
+ * one job, function or state machine (the role itself when its policy is inline).
  */
 export function acknowledgeOwnPolicy(policy: Construct): void {
-  const reason = 'The policy belongs to a role created for this one job or state machine and lives and dies with it; a managed policy would be reusable by other principals, the opposite of least privilege.';
+  const reason = 'The policy holds only what one job, function or state machine is granted and lives and dies with the role created for it; a managed policy per role would be attachable to other principals, the opposite of least privilege. What every job shares is in one customer-managed policy (SharedJobResources.jobPolicy).';
   acknowledgeNag(policy,
     { id: 'HIPAA.Security-IAMNoInlinePolicy', reason },
     { id: 'NIST.800.53.R5-IAMNoInlinePolicy', reason },
@@ -780,23 +751,4 @@ function jobRuntimeCode(job: Construct, v: Validator): glue.Code {
   }
   const asset = new s3assets.Asset(job, 'JobRuntime', { path: zip });
   return glue.Code.fromBucket(asset.bucket, asset.s3ObjectKey);
-}
-
-/**
- * With `--enable-glue-datacatalog`, Spark's Hive-compatible Glue catalog client calls
- * `GetDatabase('default')` when it starts and `CreateDatabase('default')` when the account has no
- * `default` database (aws-glue-data-catalog-client-for-apache-hive-metastore,
- * `AWSCatalogMetastoreClient`; Glue troubleshooting "Unable to verify existence of default
- * database"). Exactly these two actions, on the catalog and `database/default` only: no other
- * database, no table of `default`.
- */
-function defaultDatabaseStatement(stack: Stack): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    sid: 'UseDefaultDatabaseOfSparkCatalog',
-    actions: ['glue:GetDatabase', 'glue:CreateDatabase'],
-    resources: [
-      stack.formatArn({ service: 'glue', resource: 'catalog' }),
-      stack.formatArn({ service: 'glue', resource: 'database', resourceName: 'default', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
-    ],
-  });
 }

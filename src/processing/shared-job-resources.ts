@@ -1,6 +1,7 @@
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -11,11 +12,13 @@ import { createAccessLogBucket, secureBucketDefaults } from '../private/buckets'
 import { DEFAULT_LOG_RETENTION, denyGrantsExceptForAwsResources } from '../private/control-tower';
 import { LakeValidationError, requireWholeDays } from '../private/errors';
 import { allowCloudWatchLogs, requireLogRetention } from '../private/logs';
-import { acknowledgeNag } from '../private/nag';
+import { acknowledgeNag, wildcardResourceFinding } from '../private/nag';
 import { resolveRemovalPolicy } from '../private/removal-policy';
 import { enableServerAccessLogs } from '../storage/lake-layer';
 
 const CONSTRUCT = 'SharedJobResources';
+/** The namespace of Glue's job metrics (and observability metrics). */
+export const GLUE_METRICS_NAMESPACE = 'Glue';
 /** The construct id of the stack-wide instance that `SharedJobResources.of()` creates. */
 const SINGLETON_ID = 'CdkGlueLakeSharedJobResources';
 
@@ -136,6 +139,16 @@ export class SharedJobResources extends Construct {
   /** The removal policy of the shared stateful resources (and of the jobs' log groups). */
   public readonly removalPolicy: RemovalPolicy;
 
+  /**
+   * What every job using these resources needs, whatever data it touches: the key through S3 (its
+   * temporary directory's objects) and directly (the job bookmarks' client-side encryption), the
+   * Spark catalog's `default` database, the log groups of the security configuration and the Glue
+   * metrics namespace. A customer-managed policy attached to each job's role: one copy in the
+   * template instead of one per role. What is scoped to one job (its code, its temporary
+   * directory, its data) stays in that job's role.
+   */
+  public readonly jobPolicy: iam.ManagedPolicy;
+
   private readonly notifications: FailureNotifications;
 
   constructor(scope: Construct, id: string, props: SharedJobResourcesProps = {}) {
@@ -212,6 +225,7 @@ export class SharedJobResources extends Construct {
     }));
 
     this.notifications = new FailureNotifications(this, 'FailureNotifications');
+    this.jobPolicy = this.createJobPolicy();
 
     acknowledgeNag(this,
       { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: 'The temporary bucket holds scratch files that expire within days; replicating them to another region would only add cost.' },
@@ -236,6 +250,57 @@ export class SharedJobResources extends Construct {
       service: 'logs', resource: 'log-group', resourceName: pattern, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     return [arn(`${this.logGroupPrefix}*`), arn(`${continuousLogGroupName(this.securityConfigurationName)}*`)];
+  }
+
+  private createJobPolicy(): iam.ManagedPolicy {
+    const stack = Stack.of(this);
+    const logGroups = this.jobLogGroupArns();
+    const policy = new iam.ManagedPolicy(this, 'JobPolicy', {
+      description: `What every Glue job of ${this.node.path} needs: the shared key, the Spark catalog's default database, the job log groups and the Glue metrics`,
+      document: new iam.PolicyDocument({
+        statements: [
+          // The shared key, as each user of it calls KMS: the temporary bucket's SSE-KMS objects through
+          // S3 (S3 calls KMS for the role, kms:ViaService = s3.<region>); the job bookmarks' client-side
+          // encryption (CSE-KMS) from the job's own process (a direct call: no kms:ViaService). The logs'
+          // encryption is CloudWatch Logs' own use of the key (key policy, logs.<region>), not the role's.
+          new iam.PolicyStatement({
+            sid: 'UseTempDirKeyThroughS3',
+            actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+            resources: [this.encryptionKey.keyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
+          }),
+          new iam.PolicyStatement({
+            sid: 'UseSecurityConfigurationKey',
+            actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+            resources: [this.encryptionKey.keyArn],
+            conditions: { Null: { 'kms:ViaService': 'true' } },
+          }),
+          defaultDatabaseStatement(stack),
+          new iam.PolicyStatement({
+            sid: 'WriteJobLogs',
+            actions: ['logs:CreateLogGroup', 'logs:AssociateKmsKey', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+            resources: logGroups,
+          }),
+          new iam.PolicyStatement({
+            sid: 'PutGlueMetrics',
+            actions: ['cloudwatch:PutMetricData'],
+            resources: ['*'],
+            conditions: { StringEquals: { 'cloudwatch:namespace': GLUE_METRICS_NAMESPACE } },
+          }),
+        ],
+      }),
+    });
+    acknowledgeNag(policy,
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'CloudWatch PutMetricData has no resource-level permissions; the statement is limited to the Glue metrics namespace by the cloudwatch:namespace condition.',
+      },
+      ...logGroups.map(arn => ({
+        id: wildcardResourceFinding(this, arn),
+        reason: 'Glue names log streams after each run and creates the log groups of a security configuration on first use; the statement is limited to the log groups named after this security configuration.',
+      })),
+    );
+    return policy;
   }
 
   /** The key prefix of a job's temporary directory. */
@@ -268,4 +333,23 @@ function tempPrefix(jobKey: string): string {
  */
 export function continuousLogGroupName(securityConfigurationName: string): string {
   return `/aws-glue/jobs/logs-v2-${securityConfigurationName}`;
+}
+
+/**
+ * With `--enable-glue-datacatalog`, Spark's Hive-compatible Glue catalog client calls
+ * `GetDatabase('default')` when it starts and `CreateDatabase('default')` when the account has no
+ * `default` database (aws-glue-data-catalog-client-for-apache-hive-metastore,
+ * `AWSCatalogMetastoreClient`; Glue troubleshooting "Unable to verify existence of default
+ * database"). Exactly these two actions, on the catalog and `database/default` only: no other
+ * database, no table of `default`.
+ */
+function defaultDatabaseStatement(stack: Stack): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'UseDefaultDatabaseOfSparkCatalog',
+    actions: ['glue:GetDatabase', 'glue:CreateDatabase'],
+    resources: [
+      stack.formatArn({ service: 'glue', resource: 'catalog' }),
+      stack.formatArn({ service: 'glue', resource: 'database', resourceName: 'default', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+    ],
+  });
 }

@@ -11,12 +11,11 @@ import { EVENT_PATTERN_LIMIT } from '../../src/processing/failure-notifications'
 import { REPROCESS_STATE_MACHINE_TAG } from '../../src/processing/reprocess-tag';
 import { expectNoNagFindings, nagV2Errors } from '../helpers/nag';
 import { render } from '../helpers/render';
+import { roleStatements as statementsOfRole } from '../helpers/iam';
 
 /** The statements of the job role's policy, by Sid when they have one. */
 function roleStatements(template: Template, job: GlueJob): any[] {
-  const stack = Stack.of(job);
-  const policyId = stack.getLogicalId(job.role.node.findChild('DefaultPolicy').node.defaultChild as any);
-  return template.toJSON().Resources[policyId].Properties.PolicyDocument.Statement;
+  return statementsOfRole(template, job.role, { managed: true });
 }
 
 /** The policy attached to the role whose logical id starts with `rolePrefix`. */
@@ -133,7 +132,7 @@ describe('GlueJob defaults', () => {
     expect(render(statement.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn'])).toBe('arn:aws:logs:eu-west-1:111111111111:log-group:*');
   });
 
-  test('the role trusts glue.amazonaws.com for this account only and has no managed policy', () => {
+  test('the role trusts glue.amazonaws.com for this account only; its only managed policy is the shared job policy', () => {
     const role = onlyResource(template, 'AWS::IAM::Role');
     expect(role.props.AssumeRolePolicyDocument.Statement).toEqual([{
       Action: 'sts:AssumeRole',
@@ -141,7 +140,21 @@ describe('GlueJob defaults', () => {
       Principal: { Service: 'glue.amazonaws.com' },
       Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
     }]);
-    expect(role.props.ManagedPolicyArns).toBeUndefined();
+    const shared = onlyResource(template, 'AWS::IAM::ManagedPolicy');
+    expect(role.props.ManagedPolicyArns).toEqual([{ Ref: shared.logicalId }]);
+    // The role's own grants are one policy inline in the role: no AWS::IAM::Policy resource.
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    expect(role.props.Policies.map((p: any) => p.PolicyName)).toEqual(['Grants']);
+  });
+
+  test('the shared job policy holds what every job needs and nothing scoped to one job', () => {
+    const shared = onlyResource(template, 'AWS::IAM::ManagedPolicy');
+    expect(shared.props.PolicyDocument.Statement.map((s: any) => s.Sid).sort()).toEqual([
+      'PutGlueMetrics', 'UseDefaultDatabaseOfSparkCatalog', 'UseSecurityConfigurationKey', 'UseTempDirKeyThroughS3', 'WriteJobLogs',
+    ]);
+    expect(JSON.stringify(shared.props)).not.toMatch(/Stack-Orders|jobs\/|cdk-hnb659fds-assets/);
+    const inline = statementsOfRole(template, job.role).map((s: any) => s.Sid).sort();
+    expect(inline).toEqual(['ListTempDir', 'ReadJobCode', 'UseTempDir']);
   });
 
   test('the role reads exactly the script object and the job runtime zip, uses its temp dir, the key, logs and Glue metrics', () => {
@@ -151,7 +164,7 @@ describe('GlueJob defaults', () => {
       'ListTempDir', 'PutGlueMetrics', 'ReadJobCode', 'UseDefaultDatabaseOfSparkCatalog', 'UseSecurityConfigurationKey', 'UseTempDir', 'UseTempDirKeyThroughS3', 'WriteJobLogs',
     ]);
     expect(bySid.ReadJobCode.Action).toBe('s3:GetObject');
-    expect(bySid.ReadJobCode.Resource.map(render)).toEqual([
+    expect(bySid.ReadJobCode.Resource.map(render).sort()).toEqual([
       expect.stringMatching(/^arn:aws:s3:::cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.py$/),
       expect.stringMatching(/^arn:aws:s3:::cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.zip$/),
     ]);
@@ -311,8 +324,9 @@ describe('GlueJob props', () => {
     template.resourceCountIs('AWS::Glue::SecurityConfiguration', 1);
     template.resourceCountIs('AWS::KMS::Key', 1);
     template.resourceCountIs('AWS::Logs::LogGroup', 3);
-    // One more job adds its role, the role's policy and the job: three resources.
-    expect(Object.keys(template.toJSON().Resources).length - before).toBe(3);
+    // One more job adds its role (its policy inline) and the job: two resources.
+    expect(Object.keys(template.toJSON().Resources).length - before).toBe(2);
+    template.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
   });
 
   test('a SharedJobResources can be passed (e.g. one per lake) with its own key and settings', () => {
@@ -360,7 +374,7 @@ describe('data wiring', () => {
     expect(render(args['--output_silver_path'])).toMatch(/^s3:\/\/<LakeSilverBucket\w+>\/orders\/$/);
     expect(lake.silver.stagingLifecycle!.prefixes).toContain('orders/');
     const objects = roleStatements(template, job).find(s => JSON.stringify(s.Resource).includes('/orders/*'));
-    expect(objects.Action).toEqual(['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts']);
+    expect([...objects.Action].sort()).toEqual(['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:GetObjectVersion', 's3:ListMultipartUploadParts', 's3:PutObject']);
   });
 
   test('argumentName names the arguments, so two locations of one layer can be told apart', () => {
@@ -513,8 +527,7 @@ describe('BookmarkedJob', () => {
     const stack = newStack();
     const job = new BookmarkedJob(stack, 'Events', { script: script() });
     const smRole = job.reprocessStateMachine!.role;
-    const policyId = stack.getLogicalId(smRole.node.findChild('DefaultPolicy').node.defaultChild as any);
-    const statements = Template.fromStack(stack).toJSON().Resources[policyId].Properties.PolicyDocument.Statement;
+    const statements = statementsOfRole(Template.fromStack(stack), smRole);
     const jobArn = Stack.of(job).resolve(job.jobArn);
     const glueStatements = statements.filter((s: any) => [].concat(s.Action).some((a: string) => a.startsWith('glue:')));
     expect(glueStatements.flatMap((s: any) => [].concat(s.Action)).sort()).toEqual(

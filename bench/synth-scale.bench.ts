@@ -1,0 +1,151 @@
+/**
+ * Synthesis benchmark of the scale app (issue 17): per size (1, 50, 100, 200 jobs; tables = jobs / 2)
+ * the resources, the template bytes (as written to cdk.out, 1-space indented JSON: the file the
+ * default synthesizer uploads and CloudFormation's TemplateURL points to; and minified), synthesis
+ * time (median of 3, each a fresh App, after one unmeasured warm-up synthesis) and the peak RSS of a process that builds and synthesizes
+ * that size 3 times (ts-node's compiler included: the warm RSS column is the process after the
+ * warm-up, before the measured runs); then the per-job and per-table increments, the scheduled variant, and the
+ * comparison with the same lake written with raw aws-cdk-lib `glue.PySparkEtlJob` jobs, with
+ * aws-cdk-lib's builtin CloudFormation validation on and off (`App({ builtinCloudFormationValidation })`).
+ *
+ * Each configuration runs in its own child process (so peak memory is that configuration's).
+ * Run: npx ts-node --project test/tsconfig.json -T bench/synth-scale.bench.ts [--quick]
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { buildRawScaleApp, buildScaleApp } from './scale-app';
+
+interface Config {
+  readonly variant: 'lib' | 'raw';
+  readonly jobs: number;
+  readonly tables: number;
+  readonly scheduled: boolean;
+  readonly validation: boolean;
+  readonly runs: number;
+}
+
+interface Result extends Config {
+  readonly resources: number;
+  readonly bytesWritten: number;
+  readonly bytesMinified: number;
+  readonly medianMs: number;
+  readonly timesMs: number[];
+  readonly peakRssMb: number;
+  readonly baselineRssMb: number;
+  readonly byType: Record<string, number>;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function runChild(config: Config): Result {
+  // Warm up (module loading, JIT): one synthesis of a 1-job app, not counted.
+  const warm = fs.mkdtempSync(path.join(os.tmpdir(), 'scale-synth-'));
+  (config.variant === 'lib' ? buildScaleApp : buildRawScaleApp)({ jobs: 1, tables: 0, validation: config.validation, outdir: warm }).app.synth();
+  fs.rmSync(warm, { recursive: true, force: true });
+  const baselineRssMb = process.memoryUsage().rss / 1024 / 1024;
+  const times: number[] = [];
+  let last: Omit<Result, keyof Config | 'medianMs' | 'timesMs' | 'peakRssMb' | 'baselineRssMb'> | undefined;
+  for (let r = 0; r < config.runs; r++) {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'scale-synth-'));
+    const started = process.hrtime.bigint();
+    const build = config.variant === 'lib' ? buildScaleApp : buildRawScaleApp;
+    const { app, stack } = build({ jobs: config.jobs, tables: config.tables, scheduled: config.scheduled, validation: config.validation, outdir });
+    const assembly = app.synth();
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    const artifact = assembly.getStackByName(stack.stackName);
+    const template = artifact.template;
+    const byType: Record<string, number> = {};
+    for (const resource of Object.values<any>(template.Resources)) byType[resource.Type] = (byType[resource.Type] ?? 0) + 1;
+    last = {
+      resources: Object.keys(template.Resources).length,
+      bytesWritten: fs.statSync(artifact.templateFullPath).size,
+      bytesMinified: Buffer.byteLength(JSON.stringify(template)),
+      byType,
+    };
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+  // maxRSS is in kilobytes (Linux): the peak of this process, over all runs.
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  return { ...config, ...last!, medianMs: median(times), timesMs: times, peakRssMb, baselineRssMb };
+}
+
+function spawn(config: Config): Result {
+  const out = execFileSync(process.execPath, [...process.execArgv, __filename, '--child', JSON.stringify(config)], {
+    encoding: 'utf-8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, CDK_VALIDATION: config.validation ? 'true' : 'false' },
+  });
+  const line = out.trim().split('\n').filter(l => l.startsWith('RESULT ')).pop();
+  if (!line) throw new Error(`child printed no result:\n${out}`);
+  return JSON.parse(line.slice('RESULT '.length));
+}
+
+const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+
+function row(r: Result): string {
+  return [
+    `${r.variant}`.padEnd(4), String(r.jobs).padStart(4), String(r.tables).padStart(6), (r.scheduled ? 'yes' : 'no').padStart(5),
+    (r.validation ? 'on' : 'off').padStart(5), String(r.resources).padStart(9), kb(r.bytesWritten).padStart(11), kb(r.bytesMinified).padStart(11),
+    `${(r.medianMs / 1000).toFixed(2)} s`.padStart(8), `${r.peakRssMb.toFixed(0)} MB`.padStart(8), `${r.baselineRssMb.toFixed(0)} MB`.padStart(8),
+    `  [${r.timesMs.map(t => (t / 1000).toFixed(2)).join(', ')}]`,
+  ].join('  ');
+}
+
+function main(): void {
+  const quick = process.argv.includes('--quick');
+  const runs = quick ? 1 : 3;
+  const header = 'var   jobs  tables  sched  valid  resources    as-written    minified   synth   peak RSS  warm RSS  runs (s)';
+  const results: Result[] = [];
+  const run = (c: Omit<Config, 'runs'>) => {
+    const r = spawn({ ...c, runs });
+    results.push(r);
+    console.log(row(r));
+    return r;
+  };
+  console.log(`Scale app synthesis, aws-cdk-lib ${JSON.parse(fs.readFileSync(require.resolve('aws-cdk-lib/package.json'), 'utf-8')).version}, node ${process.version}, ${os.cpus().length} CPUs; median of ${runs}\n`);
+  console.log(header);
+  const sizes = [1, 50, 100, 200].map(jobs => run({ variant: 'lib', jobs, tables: Math.floor(jobs / 2), scheduled: false, validation: true }));
+  // Separate per-job and per-table increments: 100 jobs with 0 and 50 tables, 150 jobs with 50 tables.
+  const j100t0 = run({ variant: 'lib', jobs: 100, tables: 0, scheduled: false, validation: true });
+  const j150t50 = run({ variant: 'lib', jobs: 150, tables: 50, scheduled: false, validation: true });
+  const sched = run({ variant: 'lib', jobs: 100, tables: 50, scheduled: true, validation: true });
+  const lib50off = run({ variant: 'lib', jobs: 50, tables: 25, scheduled: false, validation: false });
+  const raw50on = run({ variant: 'raw', jobs: 50, tables: 25, scheduled: false, validation: true });
+  const raw50off = run({ variant: 'raw', jobs: 50, tables: 25, scheduled: false, validation: false });
+  const raw100 = run({ variant: 'raw', jobs: 100, tables: 50, scheduled: false, validation: true });
+
+  const j100t50 = sizes[2];
+  const perTableRes = (j100t50.resources - j100t0.resources) / 50;
+  const perTableBytes = (j100t50.bytesWritten - j100t0.bytesWritten) / 50;
+  const perJobRes = (j150t50.resources - j100t50.resources) / 50;
+  const perJobBytes = (j150t50.bytesWritten - j100t50.bytesWritten) / 50;
+  const perJobBytesMin = (j150t50.bytesMinified - j100t50.bytesMinified) / 50;
+  const fixedRes = j100t0.resources - 100 * perJobRes;
+  const fixedBytes = j100t0.bytesWritten - 100 * perJobBytes;
+  console.log('\nIncrements (as written):');
+  console.log(`  per prefix job (100 -> 150 jobs, 50 tables): ${perJobRes.toFixed(2)} resources, ${kb(perJobBytes)} (minified ${kb(perJobBytesMin)})`);
+  console.log(`  per table + its loading job instead of a prefix job (100 jobs, 0 -> 50 tables): ${perTableRes.toFixed(2)} resources, ${kb(perTableBytes)}`);
+  console.log(`  per job-pair step of the series (jobs + jobs/2 tables), 100 -> 200: ${((sizes[3].resources - sizes[2].resources) / 100).toFixed(2)} resources, ${kb((sizes[3].bytesWritten - sizes[2].bytesWritten) / 100)} per job`);
+  console.log(`  fixed part (lake, orchestrator, tokenizer, shared job resources): ~${fixedRes.toFixed(0)} resources, ~${kb(fixedBytes)}`);
+  console.log(`  scheduled trigger per job: ${((sched.resources - j100t50.resources) / 100).toFixed(2)} resources, ${kb((sched.bytesWritten - j100t50.bytesWritten) / 100)}`);
+  const maxJobs = (limitRes: number, limitBytes: number) =>
+    Math.floor(Math.min((limitRes - fixedRes) / (perJobRes + perTableRes / 2), (limitBytes - fixedBytes) / (perJobBytes + perTableBytes / 2)));
+  console.log(`  jobs (half with a table) that fit one stack: ${maxJobs(500, 1024 * 1024)} at CloudFormation's limits (500 resources, 1 MB), ${maxJobs(350, 700 * 1024)} at the issue's targets (350, 700 KB)`);
+  console.log('\nSynthesis, 50 jobs / 25 tables, library vs raw aws-cdk-lib PySparkEtlJob:');
+  console.log(`  validation on : ${(sizes[1].medianMs / 1000).toFixed(2)} s vs ${(raw50on.medianMs / 1000).toFixed(2)} s = ${(sizes[1].medianMs / raw50on.medianMs).toFixed(2)}x`);
+  console.log(`  validation off: ${(lib50off.medianMs / 1000).toFixed(2)} s vs ${(raw50off.medianMs / 1000).toFixed(2)} s = ${(lib50off.medianMs / raw50off.medianMs).toFixed(2)}x`);
+  console.log(`  bytes 100 jobs: ${kb(j100t50.bytesWritten)} vs raw ${kb(raw100.bytesWritten)} = ${(j100t50.bytesWritten / raw100.bytesWritten).toFixed(2)}x; resources ${j100t50.resources} vs ${raw100.resources}`);
+  console.log('\nResources by type, 100 jobs / 50 tables:');
+  for (const [type, n] of Object.entries(j100t50.byType).sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(4)}  ${type}`);
+  if (process.env.SCALE_BENCH_JSON) fs.writeFileSync(process.env.SCALE_BENCH_JSON, JSON.stringify(results, undefined, 1));
+}
+
+if (process.argv[2] === '--child') {
+  const result = runChild(JSON.parse(process.argv[3]));
+  console.log(`RESULT ${JSON.stringify(result)}`);
+} else {
+  main();
+}

@@ -1,0 +1,62 @@
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { LakeValidationError } from './errors';
+
+/**
+ * IAM's limit on the total size of a role's inline policies, in characters without whitespace
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+ */
+export const ROLE_INLINE_POLICY_LIMIT = 10_240;
+
+/** Where an oversized role's validation error points: the construct and prop of its owner. */
+export interface InlinePolicyRoleOwner {
+  /** The construct (e.g. the job) the role belongs to: named in the error. */
+  readonly scope: Construct;
+  /** The construct's class name in the error. */
+  readonly constructName: string;
+}
+
+/**
+ * A role whose grants go into one policy inline in the role (`AWS::IAM::Role` `Policies`) instead of
+ * aws-cdk-lib's separate `DefaultPolicy` (`AWS::IAM::Policy`): the same document on the same one
+ * role, one CloudFormation resource fewer per role, and statements merged where that keeps the same
+ * (action, resource, condition) triples (`minimize`: statements without a `Sid` that share their
+ * actions or their resources and their condition).
+ *
+ * aws-cdk-lib splits an oversized `DefaultPolicy` into managed policies; an inline policy cannot be
+ * split, so its size is checked at synthesis against IAM's 10,240-character limit for a role's
+ * inline policies (references counted as they appear in the template, which is close to the ARNs
+ * they resolve to): the error names the owner, rather than CloudFormation failing at deployment.
+ */
+export class InlinePolicyRole extends iam.Role {
+  /** The inline policy's document: every statement `addToPrincipalPolicy` receives. */
+  public readonly inlineDocument: iam.PolicyDocument;
+
+  constructor(scope: Construct, id: string, props: iam.RoleProps, owner?: InlinePolicyRoleOwner) {
+    const document = new iam.PolicyDocument({ minimize: true });
+    super(scope, id, { ...props, inlinePolicies: { ...(props.inlinePolicies ?? {}), Grants: document } });
+    this.inlineDocument = document;
+    this.node.addValidation({
+      validate: () => {
+        const size = this.estimatedInlineSize();
+        if (size <= ROLE_INLINE_POLICY_LIMIT) return [];
+        const o = owner ?? { scope: this, constructName: 'Role' };
+        return [new LakeValidationError(o.scope, o.constructName, 'grants', `a role policy of about ${size} characters`,
+          `at most ${ROLE_INLINE_POLICY_LIMIT} characters, IAM's limit for a role's inline policies: split the work into several jobs or grant whole prefixes instead of many small ones`).message];
+      },
+    });
+  }
+
+  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    this.inlineDocument.addStatements(statement);
+    return { statementAdded: true, policyDependable: this };
+  }
+
+  /** The minified size of the role's inline policies as they appear in the template. */
+  public estimatedInlineSize(): number {
+    const stack = Stack.of(this);
+    const role = this.node.defaultChild as iam.CfnRole;
+    return JSON.stringify(stack.resolve(role.policies) ?? []).length;
+  }
+}
