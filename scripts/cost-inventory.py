@@ -51,6 +51,7 @@ def _describe(value: Any) -> str:
 
 
 def _key(resource: Dict[str, Any]) -> str:
+    """Key spec and whether the key rotates (each rotation adds to a key's monthly price)."""
     props = resource.get("Properties", {})
     spec = props.get("KeySpec", "SYMMETRIC_DEFAULT")
     rotation = "rotated" if props.get("EnableKeyRotation") is True else "not rotated"
@@ -66,6 +67,7 @@ def _alarm_metrics(props: Dict[str, Any]) -> int:
 
 
 def _alarm(resource: Dict[str, Any]) -> str:
+    """Standard or high resolution (a period under 60 seconds), and the metrics billed."""
     props = resource.get("Properties", {})
     stats = [m["MetricStat"] for m in props.get("Metrics", []) if isinstance(m, dict) and "MetricStat" in m]
     periods = [props.get("Period")] if "Period" in props else [stat.get("Period") for stat in stats]
@@ -75,10 +77,12 @@ def _alarm(resource: Dict[str, Any]) -> str:
 
 
 def _composite_alarm(resource: Dict[str, Any]) -> str:
+    """Composite alarms have one price each."""
     return "composite"
 
 
 def _log_group(resource: Dict[str, Any]) -> str:
+    """Retention, KMS encryption and log class (storage grows with retention)."""
     props = resource.get("Properties", {})
     retention = props.get("RetentionInDays")
     retention_text = "never expires" if retention is None else f"{_describe(retention)} days"
@@ -88,10 +92,12 @@ def _log_group(resource: Dict[str, Any]) -> str:
 
 
 def _state_machine(resource: Dict[str, Any]) -> str:
+    """STANDARD (billed per state transition) or EXPRESS (per request and duration)."""
     return _describe(resource.get("Properties", {}).get("StateMachineType", "STANDARD"))
 
 
 def _table(resource: Dict[str, Any]) -> str:
+    """Billing mode, point-in-time recovery and global indexes (each index write is billed too)."""
     props = resource.get("Properties", {})
     mode = props.get("BillingMode", "PROVISIONED")
     pitr = props.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled") is True
@@ -100,6 +106,7 @@ def _table(resource: Dict[str, Any]) -> str:
 
 
 def _function(resource: Dict[str, Any]) -> str:
+    """Memory and architecture, which set the price of a GB-second."""
     props = resource.get("Properties", {})
     memory = props.get("MemorySize", 128)
     architectures = props.get("Architectures", ["x86_64"])
@@ -108,6 +115,7 @@ def _function(resource: Dict[str, Any]) -> str:
 
 
 def _glue_job(resource: Dict[str, Any]) -> str:
+    """Command, Glue version, size in DPU, execution class and timeout (the most one run can bill)."""
     props = resource.get("Properties", {})
     command = props.get("Command", {}).get("Name", "glueetl")
     version = props.get("GlueVersion", "-")
@@ -128,15 +136,18 @@ def _glue_job(resource: Dict[str, Any]) -> str:
 
 
 def _trigger(resource: Dict[str, Any]) -> str:
+    """SCHEDULED, CONDITIONAL or ON_DEMAND."""
     return _describe(resource.get("Properties", {}).get("Type"))
 
 
 def _crawler(resource: Dict[str, Any]) -> str:
+    """Scheduled or on demand (a crawler bills DPU-hours per run)."""
     schedule = resource.get("Properties", {}).get("Schedule", {}).get("ScheduleExpression")
     return "scheduled" if schedule else "on demand"
 
 
 def _bucket(resource: Dict[str, Any]) -> str:
+    """Versioning, lifecycle rules and the noncurrent-version expirations they set."""
     props = resource.get("Properties", {})
     versioned = props.get("VersioningConfiguration", {}).get("Status") == "Enabled"
     rules = props.get("LifecycleConfiguration", {}).get("Rules", [])
@@ -151,6 +162,7 @@ def _bucket(resource: Dict[str, Any]) -> str:
 
 
 def _rule(resource: Dict[str, Any]) -> str:
+    """A schedule or an event pattern."""
     props = resource.get("Properties", {})
     if props.get("ScheduleExpression") is not None:
         return f"schedule {_describe(props['ScheduleExpression'])}"
@@ -158,10 +170,12 @@ def _rule(resource: Dict[str, Any]) -> str:
 
 
 def _topic(resource: Dict[str, Any]) -> str:
+    """Whether the topic's messages are encrypted with a KMS key."""
     return "KMS-encrypted" if "KmsMasterKeyId" in resource.get("Properties", {}) else "not KMS-encrypted"
 
 
 def _queue(resource: Dict[str, Any]) -> str:
+    """The queue's encryption: its own KMS key, SQS-managed keys or none."""
     props = resource.get("Properties", {})
     if "KmsMasterKeyId" in props:
         return "KMS-encrypted"
@@ -169,11 +183,13 @@ def _queue(resource: Dict[str, Any]) -> str:
 
 
 def _workgroup(resource: Dict[str, Any]) -> str:
+    """The per-query scan limit (Athena bills per byte scanned)."""
     cutoff = resource.get("Properties", {}).get("WorkGroupConfiguration", {}).get("BytesScannedCutoffPerQuery")
     return "no per-query scan limit" if cutoff is None else f"scan limit {_describe(cutoff)} bytes per query"
 
 
 def _pipeline(resource: Dict[str, Any]) -> str:
+    """V1 (per active pipeline a month) or V2 (per action-minute), stages and actions."""
     props = resource.get("Properties", {})
     stages = props.get("Stages", [])
     actions = sum(len(s.get("Actions", [])) for s in stages if isinstance(s, dict))
@@ -182,11 +198,13 @@ def _pipeline(resource: Dict[str, Any]) -> str:
 
 
 def _project(resource: Dict[str, Any]) -> str:
+    """Compute type and environment, which set the price of a build minute."""
     env = resource.get("Properties", {}).get("Environment", {})
     return f"{_describe(env.get('ComputeType'))}, {_describe(env.get('Type'))}"
 
 
 def _plain(resource: Dict[str, Any]) -> str:
+    """No detail."""
     return ""
 
 
