@@ -20,4 +20,5 @@ exec "$VENV/bin/python" -m pytest -p no:cacheprovider -p gluelake.testing.plugin
   runtime/tests \
   examples/lake-app/jobs/tests \
   test/catalog/test_merge_sql_spark.py \
+  scripts/tests \
   "$@"

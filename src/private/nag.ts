@@ -35,7 +35,9 @@ const acknowledged = new WeakMap<IConstruct, NagAcknowledgement[]>();
  *   ancestors;
  * - cdk-nag 2 reads `cdk_nag.rules_to_suppress` CloudFormation metadata on each resource: an aspect
  *   writes it on every `CfnResource` under the construct, including resources added later
- *   (grants, policies), with `applies_to` for the `[finding]` part of an id.
+ *   (grants, policies), with `applies_to` for the `[finding]` part of an id; only when a cdk-nag 2
+ *   pack is applied (as an aspect) to the resource or one of its scopes, so that templates checked
+ *   by cdk-nag 3 (or not at all) do not carry the reasons (about 1.6 KB per job role).
  */
 export function acknowledgeNag(construct: IConstruct, ...acks: NagAcknowledgement[]): void {
   for (const ack of acks) {
@@ -75,7 +77,7 @@ class NagV2MetadataAspect implements IAspect {
   constructor(private readonly owner: IConstruct) {}
 
   public visit(node: IConstruct): void {
-    if (!CfnResource.isCfnResource(node)) return;
+    if (!CfnResource.isCfnResource(node) || !nagV2PackApplied(node)) return;
     const acks = acknowledged.get(this.owner) ?? [];
     const existing = (node.getMetadata('cdk_nag')?.rules_to_suppress ?? []) as V2Suppression[];
     const merged = [...existing];
@@ -89,6 +91,17 @@ class NagV2MetadataAspect implements IAspect {
     }
     node.addMetadata('cdk_nag', { rules_to_suppress: merged });
   }
+}
+
+/**
+ * True when a cdk-nag 2 `NagPack` (an aspect with `applyRule` and `readPackName`, as every pack of
+ * cdk-nag 2 and every pack derived from its `NagPack` has) is applied to the node or one of its scopes.
+ */
+export function nagV2PackApplied(node: IConstruct): boolean {
+  return node.node.scopes.some(scope => Aspects.of(scope).all.some(aspect => {
+    const pack = aspect as unknown as { applyRule?: unknown; readPackName?: unknown };
+    return typeof pack.applyRule === 'function' && typeof pack.readPackName === 'string';
+  }));
 }
 
 /**

@@ -2,12 +2,13 @@ import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { CUSTOMER_COLUMNS, customersTable } from './fixtures';
+import { CUSTOMER_COLUMNS, customersTable, customersTableProps } from './fixtures';
 import {
-  BronzeSilverGoldLake, GlueJob, LakeContextKeys, SnapshotCompression, SnapshotGranularity, SnapshotPartitionTable,
+  BronzeSilverGoldLake, GlueJob, LakeContextKeys, LayerDefinition, SnapshotCompression, SnapshotGranularity, SnapshotPartitionTable,
 } from '../../src';
 import { expectNoNagFindings, nagV2Errors } from '../helpers/nag';
 import { lakeStack, script } from '../processing/fixtures';
+import { roleStatements } from '../helpers/iam';
 
 /** The table's and the view's Glue resources. */
 function tables(stack: Stack) {
@@ -40,10 +41,9 @@ function decodeView(stack: Stack): { originalSql: string; catalog: string; schem
   return JSON.parse(Buffer.from(m[1], 'base64').toString('utf8'));
 }
 
-/** The statements of a role's default policy. */
+/** The statements of a role's own policy (inline, or aws-cdk-lib's DefaultPolicy). */
 function statements(stack: Stack, role: iam.Role): any[] {
-  const id = stack.getLogicalId(role.node.findChild('DefaultPolicy').node.defaultChild as any);
-  return Template.fromStack(stack).toJSON().Resources[id].Properties.PolicyDocument.Statement;
+  return roleStatements(Template.fromStack(stack), role);
 }
 
 const join = (...parts: any[]) => ({ 'Fn::Join': ['', parts] });
@@ -261,6 +261,115 @@ describe('SnapshotPartitionTable: lifecycle', () => {
   });
 });
 
+/** The lifecycle rules of a layer's bucket (`Silver`, `Gold`), by the bucket's logical id prefix. */
+function bucketRules(stack: Stack, layer = 'Silver'): any[] {
+  const buckets = Template.fromStack(stack).findResources('AWS::S3::Bucket');
+  const id = Object.keys(buckets).find(k => k.startsWith(`Lake${layer}Bucket`));
+  if (!id) throw new Error(`no bucket of the layer ${layer}`);
+  return buckets[id].Properties.LifecycleConfiguration.Rules;
+}
+
+const noncurrentRules = (rules: any[]) => rules.filter(r => String(r.Id).startsWith('snapshot-noncurrent-versions:'));
+
+describe("SnapshotPartitionTable: noncurrent versions under the table's prefix", () => {
+  test('by default they expire after 3 days, beside the layer-wide 30-day rule', () => {
+    const { stack, table } = customersTable();
+    const rules = bucketRules(stack);
+    expect(noncurrentRules(rules)).toEqual([
+      { Id: 'snapshot-noncurrent-versions:customers/', Prefix: 'customers/', NoncurrentVersionExpiration: { NoncurrentDays: 3 }, Status: 'Enabled' },
+    ]);
+    expect(rules).toContainEqual({ Id: 'noncurrent-versions-expiration', NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' });
+    expect(table.noncurrentVersionExpiration.toDays()).toBe(3);
+  });
+
+  test("the delete markers of purged files go once their old versions expire: the bucket-wide rule of the layer's SparkStagingLifecycle", () => {
+    const { stack } = customersTable();
+    const rules = bucketRules(stack);
+    // The table's rule only expires noncurrent versions; the delete marker left on each purged file's key is an
+    // expired object delete marker once that version is gone, and this rule (no prefix: the whole bucket) removes it.
+    expect(rules).toContainEqual({
+      Id: 'abort-incomplete-uploads-and-expired-delete-markers',
+      AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+      ExpiredObjectDeleteMarker: true,
+      Status: 'Enabled',
+    });
+  });
+
+  test('a chosen expiration, whole days, up to the layer\'s', () => {
+    const { stack, table } = customersTable({ noncurrentVersionExpiration: Duration.days(1) });
+    expect(noncurrentRules(bucketRules(stack))).toEqual([
+      { Id: 'snapshot-noncurrent-versions:customers/', Prefix: 'customers/', NoncurrentVersionExpiration: { NoncurrentDays: 1 }, Status: 'Enabled' },
+    ]);
+    expect(table.noncurrentVersionExpiration.toDays()).toBe(1);
+  });
+
+  test("the layer's own retention keeps the layer's: no rule for the table", () => {
+    const { stack, table } = customersTable({ noncurrentVersionExpiration: Duration.days(30) });
+    const rules = bucketRules(stack);
+    expect(noncurrentRules(rules)).toEqual([]);
+    expect(rules).toContainEqual({ Id: 'noncurrent-versions-expiration', NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' });
+    expect(table.noncurrentVersionExpiration.toDays()).toBe(30);
+  });
+
+  test('a layer that keeps noncurrent versions less than 3 days: the default is the layer\'s, and no rule', () => {
+    const stack = new Stack(new App(), 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const lake = new BronzeSilverGoldLake(stack, 'Lake', {
+      databasePrefix: 'sales',
+      layers: [LayerDefinition.bronze(), LayerDefinition.silver({ noncurrentVersionExpiration: Duration.days(2) })],
+    });
+    const table = new SnapshotPartitionTable(stack, 'Customers', customersTableProps(lake.silver));
+    expect(noncurrentRules(bucketRules(stack))).toEqual([]);
+    expect(table.noncurrentVersionExpiration.toDays()).toBe(2);
+  });
+
+  test('a layer that keeps them longer: a table may keep them up to the layer\'s retention', () => {
+    const stack = new Stack(new App(), 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const lake = new BronzeSilverGoldLake(stack, 'Lake', {
+      databasePrefix: 'sales',
+      layers: [LayerDefinition.bronze(), LayerDefinition.silver({ noncurrentVersionExpiration: Duration.days(90) })],
+    });
+    new SnapshotPartitionTable(stack, 'Customers', { ...customersTableProps(lake.silver), noncurrentVersionExpiration: Duration.days(45) });
+    expect(noncurrentRules(bucketRules(stack))).toEqual([
+      { Id: 'snapshot-noncurrent-versions:customers/', Prefix: 'customers/', NoncurrentVersionExpiration: { NoncurrentDays: 45 }, Status: 'Enabled' },
+    ]);
+  });
+
+  test('two tables on one bucket: one rule each, on its own prefix; a table in another layer: a rule on that bucket', () => {
+    const { stack, lake } = customersTable();
+    new SnapshotPartitionTable(stack, 'Orders', {
+      ...customersTableProps(lake.silver), tableName: 'orders', prefix: 'sales/orders', noncurrentVersionExpiration: Duration.days(1),
+    });
+    new SnapshotPartitionTable(stack, 'Products', { ...customersTableProps(lake.gold), tableName: 'products' });
+    expect(noncurrentRules(bucketRules(stack))).toEqual([
+      { Id: 'snapshot-noncurrent-versions:customers/', Prefix: 'customers/', NoncurrentVersionExpiration: { NoncurrentDays: 3 }, Status: 'Enabled' },
+      { Id: 'snapshot-noncurrent-versions:sales/orders/', Prefix: 'sales/orders/', NoncurrentVersionExpiration: { NoncurrentDays: 1 }, Status: 'Enabled' },
+    ]);
+    expect(noncurrentRules(bucketRules(stack, 'Gold'))).toEqual([
+      { Id: 'snapshot-noncurrent-versions:products/', Prefix: 'products/', NoncurrentVersionExpiration: { NoncurrentDays: 3 }, Status: 'Enabled' },
+    ]);
+  });
+
+  test('two tables on one prefix with the same expiration: one rule', () => {
+    const { stack, lake } = customersTable();
+    new SnapshotPartitionTable(stack, 'CustomersByCountry', { ...customersTableProps(lake.silver), tableName: 'customers_by_country', prefix: 'customers/' });
+    expect(noncurrentRules(bucketRules(stack))).toEqual([
+      { Id: 'snapshot-noncurrent-versions:customers/', Prefix: 'customers/', NoncurrentVersionExpiration: { NoncurrentDays: 3 }, Status: 'Enabled' },
+    ]);
+  });
+
+  test('a long prefix gets a unique rule id within S3\'s 255 characters', () => {
+    const { stack, lake } = customersTable();
+    const long = `${'p'.repeat(300)}`;
+    new SnapshotPartitionTable(stack, 'A', { ...customersTableProps(lake.silver), tableName: 'a', prefix: `${long}/a/` });
+    new SnapshotPartitionTable(stack, 'B', { ...customersTableProps(lake.silver), tableName: 'b', prefix: `${long}/b/` });
+    const ids = noncurrentRules(bucketRules(stack)).map(r => r.Id as string);
+    expect(ids).toHaveLength(3);
+    expect(new Set(ids).size).toBe(3);
+    ids.forEach(id => expect(id.length).toBeLessThanOrEqual(255));
+    expect(noncurrentRules(bucketRules(stack)).map(r => r.Prefix)).toEqual(['customers/', `${long}/a/`, `${long}/b/`]);
+  });
+});
+
 describe('SnapshotPartitionTable: grants', () => {
   test('grantRead: objects under the table prefix, the key through S3, this table and its view only', () => {
     const { stack, table } = customersTable();
@@ -353,9 +462,9 @@ describe('SnapshotPartitionTable: jobs', () => {
     ]);
     const onTable = stack.resolve(statements(stack, job.role as iam.Role))
       .filter((st: any) => /LakeSilver/.test(JSON.stringify(st.Resource)));
-    expect(onTable.map((st: any) => st.Action)).toEqual([
-      ['s3:GetObject', 's3:GetObjectVersion'], 's3:GetObject', 's3:ListBucket', 's3:GetBucketLocation',
-      ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
+    expect(onTable.map((st: any) => [].concat(st.Action).sort())).toEqual([
+      ['s3:GetObject', 's3:GetObjectVersion'], ['s3:GetObject'], ['s3:ListBucket'], ['s3:GetBucketLocation'],
+      ['glue:BatchGetPartition', 'glue:GetDatabase', 'glue:GetPartition', 'glue:GetPartitions', 'glue:GetTable', 'glue:GetTables'],
     ]);
   });
 

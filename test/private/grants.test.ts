@@ -7,14 +7,14 @@ import { grantObjects, OBJECT_READ_ACTIONS, OBJECT_WRITE_ACTIONS } from '../../s
 import { customersTable } from '../catalog/fixtures';
 import { render } from '../helpers/render';
 import { script } from '../processing/fixtures';
+import { roleStatements } from '../helpers/iam';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 
 
 /** The S3 statements of the role's policy: object ARNs by action, and the ListBucket prefixes. */
 function s3Access(stack: Stack, role: iam.Role) {
-  const policyId = stack.getLogicalId(role.node.findChild('DefaultPolicy').node.defaultChild as any);
-  const statements: any[] = Template.fromStack(stack).toJSON().Resources[policyId].Properties.PolicyDocument.Statement;
+  const statements: any[] = roleStatements(Template.fromStack(stack), role);
   const objects: Record<string, string[]> = {};
   const listPrefixes: string[] = [];
   for (const s of statements) {

@@ -1,4 +1,4 @@
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -62,8 +62,11 @@ describe('nag acknowledgements', () => {
     expect(s1).toEqual([expect.stringContaining('AwsSolutions-S1 at S/B/Resource')]);
   });
 
-  test('cdk-nag 2 metadata is written on every resource under the construct, including ones added later', () => {
-    const stack = new Stack(new App(), 'S');
+  test('cdk-nag 2 metadata is written on every resource under the construct, including ones added later, when a cdk-nag 2 pack is applied', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    Aspects.of(app).add(new (require('cdk-nag-v2').AwsSolutionsChecks)());
     const parent = new Construct(stack, 'Parent');
     acknowledgeNag(parent,
       { id: 'AwsSolutions-IAM5[Action::s3:GetObject*]', reason: 'fixture: reading any object of the bucket is the purpose' },
@@ -75,6 +78,27 @@ describe('nag acknowledgements', () => {
       { id: 'AwsSolutions-IAM5', reason: 'fixture: reading any object of the bucket is the purpose', applies_to: ['Action::s3:GetObject*', 'Resource::*'] },
       { id: 'AwsSolutions-S1', reason: 'fixture: this bucket stands for an access-log target' },
     ]);
+  });
+
+  test('without a cdk-nag 2 pack no cdk_nag metadata is written (the template carries no reasons); cdk-nag 3 still reads the acknowledgements', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const parent = new Construct(stack, 'Parent');
+    acknowledgeNag(parent, { id: 'AwsSolutions-S1', reason: 'fixture: this bucket stands for an access-log target' });
+    new s3.Bucket(parent, 'Late', { enforceSSL: true });
+    const bucket = Object.values(Template.fromStack(stack).findResources('AWS::S3::Bucket'))[0];
+    expect(bucket.Metadata?.cdk_nag).toBeUndefined();
+    expect(nagFindings(stack).filter(f => f.startsWith('AwsSolutions-S1 '))).toEqual([]);
+  });
+
+  test('a cdk-nag 2 pack applied to the stack (not the app) also gets the metadata', () => {
+    const stack = new Stack(new App(), 'S');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    Aspects.of(stack).add(new (require('cdk-nag-v2').HIPAASecurityChecks)());
+    acknowledgeNag(stack, { id: 'AwsSolutions-S1', reason: 'fixture: this bucket stands for an access-log target' });
+    new s3.Bucket(stack, 'B', { enforceSSL: true });
+    const bucket = Object.values(Template.fromStack(stack).findResources('AWS::S3::Bucket'))[0];
+    expect(bucket.Metadata.cdk_nag.rules_to_suppress).toEqual([{ id: 'AwsSolutions-S1', reason: 'fixture: this bucket stands for an access-log target' }]);
   });
 
   test('v2 conversion groups findings of one rule', () => {

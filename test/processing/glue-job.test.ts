@@ -152,7 +152,7 @@ describe('GlueJob defaults', () => {
     expect(shared.props.PolicyDocument.Statement.map((s: any) => s.Sid).sort()).toEqual([
       'PutGlueMetrics', 'UseDefaultDatabaseOfSparkCatalog', 'UseSecurityConfigurationKey', 'UseTempDirKeyThroughS3', 'WriteJobLogs',
     ]);
-    expect(JSON.stringify(shared.props)).not.toMatch(/Stack-Orders|jobs\/|cdk-hnb659fds-assets/);
+    expect(JSON.stringify(shared.props)).not.toMatch(/Orders|TempBucket|cdk-hnb659fds-assets/);
     const inline = statementsOfRole(template, job.role).map((s: any) => s.Sid).sort();
     expect(inline).toEqual(['ListTempDir', 'ReadJobCode', 'UseTempDir']);
   });
@@ -164,10 +164,11 @@ describe('GlueJob defaults', () => {
       'ListTempDir', 'PutGlueMetrics', 'ReadJobCode', 'UseDefaultDatabaseOfSparkCatalog', 'UseSecurityConfigurationKey', 'UseTempDir', 'UseTempDirKeyThroughS3', 'WriteJobLogs',
     ]);
     expect(bySid.ReadJobCode.Action).toBe('s3:GetObject');
-    expect(bySid.ReadJobCode.Resource.map(render).sort()).toEqual([
+    expect(bySid.ReadJobCode.Resource).toHaveLength(2);
+    expect(bySid.ReadJobCode.Resource.map(render)).toEqual(expect.arrayContaining([
       expect.stringMatching(/^arn:aws:s3:::cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.py$/),
       expect.stringMatching(/^arn:aws:s3:::cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.zip$/),
-    ]);
+    ]));
     expect(render(bySid.UseTempDir.Resource)).toMatch(/^<CdkGlueLakeSharedJobResourcesTempBucket\w+\.Arn>\/jobs\/Stack-Orders-[0-9A-F]{8}\/\*$/);
     expect(bySid.ListTempDir.Condition.StringLike['s3:prefix']).toEqual([expect.stringMatching(/^jobs\/Stack-Orders-[0-9A-F]{8}\/\*$/)]);
     expect(bySid.UseSecurityConfigurationKey.Action).toEqual(['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']);
