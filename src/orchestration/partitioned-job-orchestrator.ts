@@ -17,6 +17,7 @@ import { Construct } from 'constructs';
 import { DispatcherFunction } from './dispatcher-function';
 import {
   ENV_MAX_CONCURRENT_PARTITIONS, ENV_REGISTRY_TABLE_NAME, ENV_SCHEDULE_INTERVAL_MINUTES, ENV_STATE_MACHINE_ARN, MAX_CONCURRENT_PARTITIONS_LIMIT,
+  CONSECUTIVE_FAILURES, DEFAULT_RETRY_FAILED_AFTER_MAX_MINUTES, MAX_RETRY_DELAY_MINUTES, NEXT_RETRY_DELAY_SECONDS,
   DUE_AT, DUE_INDEX, DUE_INDEX_ATTRIBUTES, EXECUTION_ARN, FREQUENCY_MINUTES, LAST_CAUSE, LAST_ERROR, LAST_FAILURE_AT,
   LAST_RUN_ID, LAST_SUCCESS_AT, MAX_FREQUENCY_MINUTES, PARTITION_ID, PARTITION_ID_EXPECTED, PARTITION_ID_PATTERN,
   SCHEDULE, SCHEDULE_ACTIVE, SCHEDULE_INTERVAL_MINUTES, STARTED_AT, STATUS, STATUS_FAILED, STATUS_RUNNING, STATUS_SUCCEEDED,
@@ -167,6 +168,26 @@ export interface PartitionedJobOrchestratorProps {
    * @default - none: the dispatcher shares the account's unreserved concurrency
    */
   readonly reservedConcurrency?: number;
+
+  /**
+   * How long after the slot of a failed run the partition is due again, after its first failure
+   * since its last success. Each further consecutive failure doubles the delay, up to
+   * `retryFailedAfterMax`; a success resets it. The registry item shows the count
+   * (`consecutiveFailures`) and the `dueAt` the failure set. Whole minutes, from the schedule
+   * interval to 365 days.
+   *
+   * @default - the schedule interval: a transient failure is retried at the next slot
+   */
+  readonly retryFailedAfter?: Duration;
+
+  /**
+   * The longest delay between a failed run's slot and the partition's retry, however many
+   * consecutive failures: a partition that stays broken runs about once per this delay. Whole
+   * minutes, from `retryFailedAfter` to 365 days.
+   *
+   * @default - 24 hours, or `retryFailedAfter` when it is longer
+   */
+  readonly retryFailedAfterMax?: Duration;
 }
 
 /**
@@ -184,7 +205,8 @@ export interface PartitionedJobOrchestratorProps {
  *   conditional update (it must still be due at the slot and not held by another execution), run
  *   the job with `startJobRun.sync` (retrying while the job has no free run slot), mark it succeeded
  *   when the run's state is `SUCCEEDED`, or otherwise (an error, or a run that ended in another
- *   state such as `STOPPED`) mark it failed and fail;
+ *   state such as `STOPPED`) mark it failed, due again after a delay that doubles per consecutive
+ *   failure up to a maximum (`retryFailedAfter`, `retryFailedAfterMax`), and fail;
  * - alarms on failed, timed-out and aborted executions and on dispatcher errors.
  */
 export class PartitionedJobOrchestrator extends Construct {
@@ -215,6 +237,12 @@ export class PartitionedJobOrchestrator extends Construct {
   /** The job argument that carries the partition id. */
   public readonly argumentName: string;
 
+  /** How long after a failed run's slot the partition is due again after its first consecutive failure. */
+  public readonly retryFailedAfter: Duration;
+
+  /** The longest delay before a failed partition is retried. */
+  public readonly retryFailedAfterMax: Duration;
+
   constructor(scope: Construct, id: string, props: PartitionedJobOrchestratorProps) {
     super(scope, id);
     const job = props.job;
@@ -235,6 +263,9 @@ export class PartitionedJobOrchestrator extends Construct {
     const partitions = this.validatePartitions(props.partitions ?? [], intervalMinutes);
     const executionTimeout = this.resolveExecutionTimeout(props.executionTimeout, jobFacts);
     const reservedConcurrency = this.validateReservedConcurrency(props.reservedConcurrency);
+    const retry = this.resolveRetryDelays(props.retryFailedAfter, props.retryFailedAfterMax, intervalMinutes);
+    this.retryFailedAfter = retry.base;
+    this.retryFailedAfterMax = retry.max;
     if (job instanceof BookmarkedJob) {
       Annotations.of(this).addWarningV2('cdk-glue-lake:partitionedBookmarks',
         'the job is a BookmarkedJob: a job has one bookmark state, shared by the runs of every partition. '
@@ -266,7 +297,7 @@ export class PartitionedJobOrchestrator extends Construct {
       HIPAA, NIST, PCI));
 
     const logRetention = shared.logRetention.toDays() as logs.RetentionDays;
-    this.stateMachine = this.createStateMachine(job, key, shared, logRetention, executionTimeout);
+    this.stateMachine = this.createStateMachine(job, key, shared, logRetention, executionTimeout, retry);
 
     const dispatcherLogs = new logs.LogGroup(this, 'DispatcherLogs', {
       encryptionKey: shared.encryptionKey,
@@ -322,7 +353,7 @@ export class PartitionedJobOrchestrator extends Construct {
   }
 
   private createStateMachine(
-    job: glue.IJob, key: kms.IKey, shared: SharedJobResources, retention: logs.RetentionDays, timeout: Duration,
+    job: glue.IJob, key: kms.IKey, shared: SharedJobResources, retention: logs.RetentionDays, timeout: Duration, retry: RetryDelays,
   ): sfn.StateMachine {
     const scope = new Construct(this, 'Execution');
     const table = this.registryTable;
@@ -353,31 +384,64 @@ export class PartitionedJobOrchestrator extends Construct {
 
     // Only the execution that holds the lock writes the outcome; an item deleted meanwhile is not re-created.
     const holdsLock = `attribute_exists(#${PARTITION_ID}) AND #${EXECUTION_ARN} = :me`;
+    // Failure backoff (registry.ts, retryDelaySeconds): the failure is due again at its slot plus the delay kept in
+    // nextRetryDelaySeconds (retryFailedAfter when absent), which doubles while the double is within the maximum
+    // (MarkFailed) and is set to the maximum otherwise (MarkFailedAtMaxDelay, reached when MarkFailed's condition
+    // fails: at the maximum, or when the lock is not held, in which case its own condition fails too).
+    const baseSeconds = retry.base.toSeconds();
+    const maxSeconds = retry.max.toSeconds();
+    const delay = `if_not_exists(#${NEXT_RETRY_DELAY_SECONDS}, :base)`;
+    const recordFailure = (nextDelay: string) => `SET #${STATUS} = :failed, #${LAST_FAILURE_AT} = :now, #${LAST_ERROR} = :error, #${LAST_CAUSE} = :cause, `
+      + `#${DUE_AT} = :slot + ${delay}, #${NEXT_RETRY_DELAY_SECONDS} = ${nextDelay} ADD #${CONSECUTIVE_FAILURES} :one`;
+    const failureNames = names(
+      PARTITION_ID, EXECUTION_ARN, STATUS, LAST_FAILURE_AT, LAST_ERROR, LAST_CAUSE, DUE_AT, NEXT_RETRY_DELAY_SECONDS, CONSECUTIVE_FAILURES);
+    const failureValues = {
+      ':failed': str(STATUS_FAILED),
+      ':now': str(sfn.JsonPath.stringAt('$$.State.EnteredTime')),
+      ':error': str(sfn.JsonPath.stringAt('$.failure.Error')),
+      ':cause': str(sfn.JsonPath.stringAt('$.failure.Cause')),
+      ':me': str(sfn.JsonPath.executionId),
+      ':slot': tasks.DynamoAttributeValue.numberFromString(sfn.JsonPath.format('{}', sfn.JsonPath.stringAt('$.slotSeconds'))),
+      ':base': tasks.DynamoAttributeValue.fromNumber(baseSeconds),
+      ':one': tasks.DynamoAttributeValue.fromNumber(1),
+    };
+    // The delay doubles only while the double stays within the maximum; a first failure uses retryFailedAfter.
+    const canDouble = 2 * baseSeconds <= maxSeconds
+      ? `(attribute_not_exists(#${NEXT_RETRY_DELAY_SECONDS}) OR #${NEXT_RETRY_DELAY_SECONDS} <= :half)`
+      : `(attribute_exists(#${NEXT_RETRY_DELAY_SECONDS}) AND #${NEXT_RETRY_DELAY_SECONDS} <= :half)`;
     const markFailed = retryThrottling(new tasks.DynamoUpdateItem(scope, 'MarkFailed', {
       table,
       key: key_,
-      updateExpression: `SET #${STATUS} = :failed, #${LAST_FAILURE_AT} = :now, #${LAST_ERROR} = :error, #${LAST_CAUSE} = :cause`,
+      updateExpression: recordFailure(`${delay} + ${delay}`),
+      conditionExpression: `${holdsLock} AND ${canDouble}`,
+      expressionAttributeNames: failureNames,
+      expressionAttributeValues: { ...failureValues, ':half': tasks.DynamoAttributeValue.fromNumber(Math.floor(maxSeconds / 2)) },
+      resultPath: sfn.JsonPath.DISCARD,
+    }));
+    const markFailedAtMaxDelay = retryThrottling(new tasks.DynamoUpdateItem(scope, 'MarkFailedAtMaxDelay', {
+      table,
+      key: key_,
+      updateExpression: recordFailure(':max'),
       conditionExpression: holdsLock,
-      expressionAttributeNames: names(PARTITION_ID, EXECUTION_ARN, STATUS, LAST_FAILURE_AT, LAST_ERROR, LAST_CAUSE),
-      expressionAttributeValues: {
-        ':failed': str(STATUS_FAILED),
-        ':now': str(sfn.JsonPath.stringAt('$$.State.EnteredTime')),
-        ':error': str(sfn.JsonPath.stringAt('$.failure.Error')),
-        ':cause': str(sfn.JsonPath.stringAt('$.failure.Cause')),
-        ':me': str(sfn.JsonPath.executionId),
-      },
+      expressionAttributeNames: failureNames,
+      expressionAttributeValues: { ...failureValues, ':max': tasks.DynamoAttributeValue.fromNumber(maxSeconds) },
       resultPath: sfn.JsonPath.DISCARD,
     }));
     // Whatever happens while recording the failure, the execution ends with the original error.
+    markFailed.addCatch(markFailedAtMaxDelay, { errors: ['DynamoDB.ConditionalCheckFailedException'], resultPath: '$.recordFailure' });
     markFailed.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.recordFailure' });
     markFailed.next(failed);
+    markFailedAtMaxDelay.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.recordFailure' });
+    markFailedAtMaxDelay.next(failed);
 
     const markSucceeded = retryThrottling(new tasks.DynamoUpdateItem(scope, 'MarkSucceeded', {
       table,
       key: key_,
-      updateExpression: `SET #${STATUS} = :succeeded, #${LAST_SUCCESS_AT} = :now, #${LAST_RUN_ID} = :runId, #${DUE_AT} = :nextDueAt`,
+      updateExpression: `SET #${STATUS} = :succeeded, #${LAST_SUCCESS_AT} = :now, #${LAST_RUN_ID} = :runId, #${DUE_AT} = :nextDueAt `
+        + `REMOVE #${CONSECUTIVE_FAILURES}, #${NEXT_RETRY_DELAY_SECONDS}`,
       conditionExpression: holdsLock,
-      expressionAttributeNames: names(PARTITION_ID, EXECUTION_ARN, STATUS, LAST_SUCCESS_AT, LAST_RUN_ID, DUE_AT),
+      expressionAttributeNames: names(
+        PARTITION_ID, EXECUTION_ARN, STATUS, LAST_SUCCESS_AT, LAST_RUN_ID, DUE_AT, CONSECUTIVE_FAILURES, NEXT_RETRY_DELAY_SECONDS),
       expressionAttributeValues: {
         ':succeeded': str(STATUS_SUCCEEDED),
         ':now': str(sfn.JsonPath.stringAt('$$.State.EnteredTime')),
@@ -695,6 +759,24 @@ export class PartitionedJobOrchestrator extends Construct {
     return value;
   }
 
+  /** The failure retry delays: whole minutes, the first from the schedule interval, the maximum from the first, both at most 365 days. */
+  private resolveRetryDelays(base: Duration | undefined, max: Duration | undefined, intervalMinutes: number): RetryDelays {
+    const minutesOf = (d: Duration): number => (d.isUnresolved() ? NaN : d.toSeconds({ integral: false }) / 60);
+    const resolvedBase = base ?? this.scheduleInterval;
+    const baseMinutes = minutesOf(resolvedBase);
+    if (!Number.isInteger(baseMinutes) || baseMinutes < intervalMinutes || baseMinutes > MAX_RETRY_DELAY_MINUTES) {
+      throw new LakeValidationError(this, CONSTRUCT, 'retryFailedAfter', resolvedBase,
+        `whole minutes from the schedule interval (${this.scheduleInterval.toHumanString()}) to 365 days: a failed partition cannot be retried before the next slot`);
+    }
+    const resolvedMax = max ?? Duration.minutes(Math.max(DEFAULT_RETRY_FAILED_AFTER_MAX_MINUTES, baseMinutes));
+    const maxMinutes = minutesOf(resolvedMax);
+    if (!Number.isInteger(maxMinutes) || maxMinutes < baseMinutes || maxMinutes > MAX_RETRY_DELAY_MINUTES) {
+      throw new LakeValidationError(this, CONSTRUCT, 'retryFailedAfterMax', resolvedMax,
+        `whole minutes from retryFailedAfter (${Duration.minutes(baseMinutes).toHumanString()}) to 365 days`);
+    }
+    return { base: Duration.minutes(baseMinutes), max: Duration.minutes(maxMinutes) };
+  }
+
   private resolveExecutionTimeout(requested: Duration | undefined, job: JobFacts): Duration {
     const timeout = requested ?? Duration.minutes((job.timeoutMinutes ?? GLUE_DEFAULT_TIMEOUT_MINUTES) + EXECUTION_TIMEOUT_MARGIN_MINUTES);
     if (!timeout.isUnresolved()) {
@@ -705,6 +787,12 @@ export class PartitionedJobOrchestrator extends Construct {
     }
     return timeout;
   }
+}
+
+/** The failure backoff: the first retry delay and the longest one. */
+interface RetryDelays {
+  readonly base: Duration;
+  readonly max: Duration;
 }
 
 /** What can be read from the job's definition (nothing for an imported job). */

@@ -10,7 +10,7 @@
  * | `partitionId` | S | team | the partition (table key; passed to the job as its argument value) |
  * | `schedule` | S | team | `active` to be dispatched; any other value (e.g. `paused`) pauses it |
  * | `frequencyMinutes` | N | team | how often the partition runs, in whole minutes |
- * | `dueAt` | N | team, then state machine | epoch seconds from which it is due (`0`: at the next dispatch) |
+ * | `dueAt` | N | team, then state machine | epoch seconds from which it is due (`0`: at the next dispatch); a success sets the slot plus the frequency, a failure the slot plus the retry delay |
  * | `status` | S | state machine | `RUNNING`, `SUCCEEDED` or `FAILED` (absent before the first run) |
  * | `executionArn` | S | state machine | the execution that last took the partition |
  * | `startedAt` | S | state machine | when that execution started (ISO 8601) |
@@ -18,17 +18,29 @@
  * | `lastRunId` | S | state machine | the Glue run id of the last success |
  * | `lastFailureAt` | S | state machine | when the last run failed (ISO 8601) |
  * | `lastError`, `lastCause` | S | state machine | the error name of the last failure, and its cause: for the Glue run, its id, state, error name and console link, never Glue's error text (it can quote data); for a registry update, DynamoDB's message |
+ * | `consecutiveFailures` | N | state machine | failures recorded since the last success (absent after a success, and before the first failure) |
+ * | `nextRetryDelaySeconds` | N | state machine | how long after its slot the next failure's retry is due: doubles per consecutive failure up to the maximum (absent after a success: the next failure waits `retryFailedAfter`) |
  *
- * The dispatcher relies on two facts: the state machine moves `dueAt` only when it records a
- * success (a partition being run stays in the due query, so it counts against the concurrency
- * budget), and a paused partition (`schedule` other than `active`) is not queried at all, so its
- * running execution is not counted.
+ * Failure backoff: the n-th consecutive failure sets `dueAt` to its slot plus `retryDelaySeconds(n, ...)`
+ * (`retryFailedAfter` doubled per earlier consecutive failure, capped at `retryFailedAfterMax`). The
+ * state machine derives it from the item in one conditional update (DynamoDB has no multiplication
+ * or minimum): it keeps the delay the next failure will use in `nextRetryDelaySeconds` and doubles it
+ * while the double is within the cap, or sets it to the cap. The dispatcher needs nothing more: a
+ * failed partition whose `dueAt` is after the slot is not in the due query.
+ *
+ * The dispatcher relies on two facts: the state machine moves `dueAt` only when it records the
+ * outcome of a run, as the execution's last registry write (a partition being run keeps its `dueAt`
+ * and stays in the due query, so it counts against the concurrency budget; a dead execution never
+ * recorded its outcome, so its stale `RUNNING` lock stays in the query to be taken over), and a
+ * paused partition (`schedule` other than `active`) is not queried at all, so its running execution
+ * is not counted. A recorded outcome moves `dueAt` past the execution's slot (the frequency and the
+ * retry delay are at least the schedule interval), and the item leaves the due query until then.
  *
  * The state machine takes a partition (sets `status` to `RUNNING` and `executionArn` to itself)
  * only while the item exists, is still due at the execution's slot (`dueAt <= slotSeconds`: a run
- * that ended after the dispatcher read the item has moved `dueAt` past the slot), and no other
- * execution holds it (`status` is not `RUNNING`, or the lock is its own, or it is the dead
- * execution the dispatcher named in `takeOverExecution`).
+ * that ended after the dispatcher read the item, in success or failure, has moved `dueAt` past the
+ * slot), and no other execution holds it (`status` is not `RUNNING`, or the lock is its own, or it
+ * is the dead execution the dispatcher named in `takeOverExecution`).
  */
 
 /** The table's partition key. */
@@ -52,6 +64,10 @@ export const LAST_RUN_ID = 'lastRunId';
 export const LAST_FAILURE_AT = 'lastFailureAt';
 export const LAST_ERROR = 'lastError';
 export const LAST_CAUSE = 'lastCause';
+/** Failures recorded since the last success; removed by a success. */
+export const CONSECUTIVE_FAILURES = 'consecutiveFailures';
+/** Seconds after its slot at which the next failure's retry is due; removed by a success. */
+export const NEXT_RETRY_DELAY_SECONDS = 'nextRetryDelaySeconds';
 
 /** The global secondary index the dispatcher queries: `schedule = active AND dueAt <= slot`. */
 export const DUE_INDEX = 'due';
@@ -92,6 +108,23 @@ export const SCHEDULE_INTERVAL_MINUTES: readonly number[] = [
 
 /** The longest partition frequency, in minutes (a year). */
 export const MAX_FREQUENCY_MINUTES = 525_600;
+
+/** The longest failure retry delay accepted for `retryFailedAfter` and `retryFailedAfterMax`, in minutes (a year). */
+export const MAX_RETRY_DELAY_MINUTES = MAX_FREQUENCY_MINUTES;
+/** The default `retryFailedAfterMax`, in minutes: a broken partition runs at most about once a day. */
+export const DEFAULT_RETRY_FAILED_AFTER_MAX_MINUTES = 1440;
+
+/**
+ * How long after its slot the retry of a partition's `failures`-th consecutive failure is due, in
+ * seconds: `baseSeconds` doubled per earlier consecutive failure, at most `maxSeconds`
+ * (`min(base * 2^(failures - 1), max)`). The state machine's failure update computes the same.
+ */
+export function retryDelaySeconds(failures: number, baseSeconds: number, maxSeconds: number): number {
+  if (!Number.isInteger(failures) || failures < 1) throw new RangeError(`failures: expected a whole number >= 1, got ${failures}`);
+  let delay = baseSeconds;
+  for (let n = 1; n < failures && delay < maxSeconds; n++) delay *= 2;
+  return Math.min(delay, maxSeconds);
+}
 
 /** What the dispatcher passes to each execution. */
 export interface PartitionExecutionInput {

@@ -72,6 +72,8 @@ interface Hooks {
   runGate?: (execution: Execution) => Promise<void>;
   /** Called when an execution's MarkRunning has taken or been refused the lock. */
   onLockDecided?: (execution: Execution) => void;
+  /** Whether the Glue run of an execution fails (States.TaskFailed); by default every run succeeds. */
+  runFails?: (execution: Execution) => boolean;
 }
 
 /** Step Functions for the registry's state machine: StartExecution and DescribeExecution as documented; executions run locally. */
@@ -146,14 +148,21 @@ class LocalStepFunctionsService {
       MarkRunning: dynamo('MarkRunning'),
       MarkSucceeded: dynamo('MarkSucceeded'),
       MarkFailed: dynamo('MarkFailed'),
+      MarkFailedAtMaxDelay: dynamo('MarkFailedAtMaxDelay'),
       RunJob: async (params: any) => {
         this.glueRuns.push(params.Arguments['--partition']);
         await this.hooks.runGate?.(execution);
+        if (this.hooks.runFails?.(execution)) {
+          throw Object.assign(new Error(JSON.stringify({ Id: RUN_ID, JobRunState: 'FAILED' })), { name: 'States.TaskFailed' });
+        }
         return { Id: RUN_ID, JobRunState: 'SUCCEEDED' };
       },
     };
     const run = machine.run(JSON.parse(execution.input), {
-      overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides: { RunJob: 0, MarkRunning: 0, MarkSucceeded: 0, MarkFailed: 0 } },
+      overrides: {
+        taskResourceLocalHandlers: handlers,
+        retryIntervalOverrides: { RunJob: 0, MarkRunning: 0, MarkSucceeded: 0, MarkFailed: 0, MarkFailedAtMaxDelay: 0 },
+      },
       // the emulator does not set $$.State.EnteredTime, which the registry updates record
       context: { Execution: { Id: execution.arn, Name: execution.name }, State: { EnteredTime: new Date().toISOString() } },
     });
@@ -187,11 +196,11 @@ beforeEach(async () => {
 });
 
 /** A dispatcher as one Lambda container runs it (its own clients), every 15 minutes. */
-function dispatcher() {
+function dispatcher(maxConcurrentPartitions = 10) {
   return createDispatcher({
     dynamodb: db.client,
     sfn: new SFNClient({ region: 'eu-west-1', credentials: { accessKeyId: 'fake', secretAccessKey: 'fake' } }),
-    config: { tableName: table, stateMachineArn: STATE_MACHINE_ARN, intervalMinutes: 15, maxConcurrentPartitions: 10 },
+    config: { tableName: table, stateMachineArn: STATE_MACHINE_ARN, intervalMinutes: 15, maxConcurrentPartitions },
     log: () => undefined,
   });
 }
@@ -326,4 +335,27 @@ test('a run that ends between the dispatcher\'s query and its stale-lock check i
   expect(await item('acme')).toMatchObject({
     status: 'SUCCEEDED', executionArn: executionArnOf('acme-20261121T1000Z'), dueAt: at('2026-11-21T11:00:00Z'),
   });
+});
+
+test('a failing partition is dispatched only at its retry times (15, 30, 60 minutes after each failed slot), does not use the concurrency budget while it waits, and runs on its frequency again after a success', async () => {
+  await seed({ partitionId: 'acme', dueAt: 0 }, { partitionId: 'globex', dueAt: at('2026-11-21T10:30:00Z') });
+  // acme fails until 11:45; globex always succeeds. One partition at a time.
+  sfn.hooks.runFails = execution => JSON.parse(execution.input).partitionId === 'acme' && execution.name < 'acme-20261121T1145Z';
+
+  const startedAt: Record<string, string[]> = {};
+  for (let slot = Date.parse('2026-11-21T10:00:00Z'); slot <= Date.parse('2026-11-21T12:45:00Z'); slot += 15 * 60_000) {
+    const time = new Date(slot).toISOString();
+    const summary = await dispatcher(1)({ time });
+    await sfn.settle();
+    expect(summary.deferred).toEqual([]);
+    startedAt[time.slice(11, 16)] = summary.started;
+  }
+
+  expect(Object.entries(startedAt).filter(([, ids]) => ids.includes('acme')).map(([slot]) => slot))
+    .toEqual(['10:00', '10:15', '10:45', '11:45', '12:45']);
+  // globex is due at 10:30 while acme waits for its retry: acme does not hold the only run slot
+  expect(startedAt['10:30']).toEqual(['globex']);
+  expect(runsOf('acme')).toBe(5);
+  expect(await item('acme')).toMatchObject({ status: 'SUCCEEDED', dueAt: at('2026-11-21T13:45:00Z') });
+  expect(await item('acme')).not.toHaveProperty('consecutiveFailures');
 });

@@ -1,9 +1,10 @@
 import { DeleteItemCommand, GetItemCommand, UpdateItemCommand, type AttributeValue, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
-import { CfnElement } from 'aws-cdk-lib';
+import { CfnElement, Duration } from 'aws-cdk-lib';
 import type * as LocalStepFunctions from 'aws-local-stepfunctions' with { 'resolution-mode': 'import' };
 import { orchestratorStack } from './fixtures';
 import { createRegistryTable, partitionItem, putItems } from './fixtures-registry';
-import { PARTITION_INPUT_CAUSE, PARTITION_INPUT_ERROR } from '../../src/orchestration/partitioned-job-orchestrator';
+import { PARTITION_INPUT_CAUSE, PARTITION_INPUT_ERROR, type PartitionedJobOrchestratorProps } from '../../src/orchestration/partitioned-job-orchestrator';
+import { retryDelaySeconds } from '../../src/orchestration/registry';
 import { RUN_ERROR_CAUSE_PREFIX } from '../../src/private/run-failure';
 import { refPlaceholder, stateMachineDefinition } from '../helpers/asl';
 import { startDynalite, type LocalDynamoDb } from '../helpers/dynalite';
@@ -84,8 +85,14 @@ interface Stubs {
   readonly onMarkRunning?: () => Promise<unknown>;
 }
 
-/** Runs one execution against the test table. */
-async function execute(input: Json, stubs: Stubs = {}): Promise<Outcome> {
+/** The state machine of an orchestrator with these props (no declared partitions), ready to run. */
+function machineWith(props: Partial<PartitionedJobOrchestratorProps>): LocalStepFunctions.StateMachine {
+  const built = orchestratorStack({ partitions: [], ...props });
+  return new StateMachine(stateMachineDefinition(built.stack, 'Providers/StateMachine') as LocalStepFunctions.StateMachineDefinition);
+}
+
+/** Runs one execution against the test table (with the default orchestrator's state machine unless told otherwise). */
+async function execute(input: Json, stubs: Stubs = {}, stateMachine: LocalStepFunctions.StateMachine = machine): Promise<Outcome> {
   const glueCalls: Json[] = [];
   const dynamoTables: string[] = [];
   const glue = stubs.glue ?? [{ Id: RUN_ID, JobRunState: 'SUCCEEDED', ExecutionTime: 95 }];
@@ -112,6 +119,7 @@ async function execute(input: Json, stubs: Stubs = {}): Promise<Outcome> {
     MarkRunning: dynamo('MarkRunning'),
     MarkSucceeded: dynamo('MarkSucceeded'),
     MarkFailed: dynamo('MarkFailed'),
+    MarkFailedAtMaxDelay: dynamo('MarkFailedAtMaxDelay'),
     RunJob: async (params: Json) => {
       const step = glue[Math.min(glueCalls.length, glue.length - 1)];
       glueCalls.push(params);
@@ -120,8 +128,11 @@ async function execute(input: Json, stubs: Stubs = {}): Promise<Outcome> {
       return step;
     },
   };
-  const execution = machine.run(input, {
-    overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides: { RunJob: 0, MarkRunning: 0, MarkSucceeded: 0, MarkFailed: 0 } },
+  const execution = stateMachine.run(input, {
+    overrides: {
+      taskResourceLocalHandlers: handlers,
+      retryIntervalOverrides: { RunJob: 0, MarkRunning: 0, MarkSucceeded: 0, MarkFailed: 0, MarkFailedAtMaxDelay: 0 },
+    },
     context: { Execution: { Id: ME }, State: { EnteredTime: ENTERED } },
   });
   let failure: Outcome['failure'];
@@ -196,7 +207,7 @@ describe('success path', () => {
 });
 
 describe('failure path', () => {
-  test('a failed Glue run marks the partition failed with the error and cause, keeps it due, and ends in Fail', async () => {
+  test('a failed Glue run marks the partition failed with the error and cause, due again one schedule interval after its slot, and ends in Fail', async () => {
     await seed({ dueAt: 0 });
     const outcome = await execute(INPUT, { glue: [taskError('States.TaskFailed', FAILED_RUN_CAUSE)] });
 
@@ -208,7 +219,10 @@ describe('failure path', () => {
       lastFailureAt: ENTERED,
       lastError: 'States.TaskFailed',
       lastCause: runFailedCause('FAILED'),
-      dueAt: 0,
+      // retryFailedAfter defaults to the schedule interval (15 minutes): due at the next slot
+      dueAt: SLOT_SECONDS + 900,
+      consecutiveFailures: 1,
+      nextRetryDelaySeconds: 1800,
     });
     expect(await item()).not.toHaveProperty('lastSuccessAt');
   });
@@ -221,7 +235,7 @@ describe('failure path', () => {
     const outcome = await execute(later, { glue: [taskError('States.TaskFailed', FAILED_RUN_CAUSE)] });
 
     expect(outcome.failure?.error).toBe('States.TaskFailed');
-    expect(await item()).toMatchObject({ status: 'FAILED', lastSuccessAt: ENTERED, lastRunId: RUN_ID, dueAt: NEXT_DUE });
+    expect(await item()).toMatchObject({ status: 'FAILED', lastSuccessAt: ENTERED, lastRunId: RUN_ID, dueAt: NEXT_DUE + 900, consecutiveFailures: 1 });
   });
 
   test('when the success cannot be recorded (the lock moved to another execution), the execution fails and leaves the new owner alone', async () => {
@@ -236,27 +250,29 @@ describe('failure path', () => {
       })),
     });
 
-    expect(outcome.states).toEqual(['CheckInput', 'MarkRunning', 'RunJob', 'CheckRunState', 'MarkSucceeded', 'MarkFailed', 'Failed']);
+    // MarkFailed's condition fails (the lock), then MarkFailedAtMaxDelay's (the same lock).
+    expect(outcome.states).toEqual(['CheckInput', 'MarkRunning', 'RunJob', 'CheckRunState', 'MarkSucceeded', 'MarkFailed', 'MarkFailedAtMaxDelay', 'Failed']);
     expect(outcome.failure?.error).toBe('DynamoDB.ConditionalCheckFailedException');
-    expect(await item()).toMatchObject({ status: 'RUNNING', executionArn: OTHER });
+    expect(await item()).toMatchObject({ status: 'RUNNING', executionArn: OTHER, dueAt: 0 });
     expect(await item()).not.toHaveProperty('lastSuccessAt');
+    expect(await item()).not.toHaveProperty('consecutiveFailures');
   });
 
   test('an error marking the partition running (other than the lock) fails the execution without touching the item', async () => {
     await seed({ status: 'SUCCEEDED', executionArn: OTHER });
     const outcome = await execute(INPUT, { dynamoErrors: { MarkRunning: [taskError('DynamoDB.AmazonDynamoDBException', 'User is not authorized to perform: dynamodb:UpdateItem')] } });
 
-    expect(outcome.states).toEqual(['CheckInput', 'MarkRunning', 'MarkFailed', 'Failed']);
+    expect(outcome.states).toEqual(['CheckInput', 'MarkRunning', 'MarkFailed', 'MarkFailedAtMaxDelay', 'Failed']);
     expect(outcome.failure).toEqual({ error: 'DynamoDB.AmazonDynamoDBException', cause: 'User is not authorized to perform: dynamodb:UpdateItem' });
     expect(outcome.glueCalls).toEqual([]);
-    expect(await item()).toMatchObject({ status: 'SUCCEEDED', executionArn: OTHER });
+    expect(await item()).toEqual({ partitionId: 'acme', schedule: 'active', frequencyMinutes: 60, dueAt: 0, status: 'SUCCEEDED', executionArn: OTHER });
   });
 });
 
 describe('outcomes of the Glue run, as Step Functions reports them', () => {
   // Under glue:startJobRun.sync a run that FAILED or TIMEOUT fails the task with States.TaskFailed. The documentation does
   // not say what a STOPPED (or ERROR) run does to the task: if it returns normally, the run must not count as a success.
-  test.each(['STOPPED', 'ERROR', 'TIMEOUT', 'FAILED'])('a run returned in state %s is recorded as a failure, not a success; the partition stays due', async state => {
+  test.each(['STOPPED', 'ERROR', 'TIMEOUT', 'FAILED'])('a run returned in state %s is recorded as a failure, not a success; the partition is due again after the retry delay', async state => {
     await seed({ dueAt: SLOT_SECONDS - 60 });
     const outcome = await execute(INPUT, { glue: [{ Id: RUN_ID, JobRunState: state }] });
 
@@ -264,7 +280,7 @@ describe('outcomes of the Glue run, as Step Functions reports them', () => {
     const cause = `The Glue job run ${RUN_ID} ended in state ${state}: ${consoleLink(RUN_ID)}`;
     expect(outcome.failure).toEqual({ error: 'JobRunNotSucceeded', cause });
     const recorded = await item();
-    expect(recorded).toMatchObject({ status: 'FAILED', lastError: 'JobRunNotSucceeded', lastCause: cause, lastFailureAt: ENTERED, dueAt: SLOT_SECONDS - 60 });
+    expect(recorded).toMatchObject({ status: 'FAILED', lastError: 'JobRunNotSucceeded', lastCause: cause, lastFailureAt: ENTERED, dueAt: SLOT_SECONDS + 900, consecutiveFailures: 1 });
     expect(recorded).not.toHaveProperty('lastSuccessAt');
     expect(recorded).not.toHaveProperty('lastRunId');
   });
@@ -345,6 +361,104 @@ describe('retries', () => {
 
     expect(outcome.failure).toBeUndefined();
     expect(await item()).toMatchObject({ status: 'SUCCEEDED' });
+  });
+});
+
+describe('failure backoff', () => {
+  /** The input of the execution of the partition in the slot at `slotSeconds`. */
+  const inputAt = (slotSeconds: number) => ({
+    ...INPUT, slot: new Date(slotSeconds * 1000).toISOString(), slotSeconds, nextDueAt: slotSeconds + 3600,
+  });
+  const failedRun = { glue: [taskError('States.TaskFailed', FAILED_RUN_CAUSE)] };
+
+  /**
+   * Fails the partition `count` times in a row, each run in the slot its previous failure made it due at; returns, per
+   * failure, the delay it set (dueAt minus its slot), the counter, the delay kept for the next failure and the states.
+   */
+  async function failRepeatedly(count: number, stateMachine: LocalStepFunctions.StateMachine = machine) {
+    const recorded = [];
+    let slotSeconds = SLOT_SECONDS;
+    for (let n = 1; n <= count; n++) {
+      const outcome = await execute(inputAt(slotSeconds), failedRun, stateMachine);
+      expect(outcome.glueCalls).toHaveLength(1);
+      expect(outcome.failure?.error).toBe('States.TaskFailed');
+      const after = (await item())!;
+      recorded.push({
+        delay: Number(after.dueAt) - slotSeconds,
+        failures: after.consecutiveFailures,
+        next: after.nextRetryDelaySeconds,
+        // the states after DescribeFailedRun
+        states: outcome.states.slice(6),
+      });
+      slotSeconds = Number(after.dueAt);
+    }
+    return recorded;
+  }
+
+  test('by default the delay starts at the schedule interval (15 minutes), doubles per consecutive failure, and stops at 24 hours', async () => {
+    await seed();
+    const recorded = await failRepeatedly(9);
+
+    const delays = [900, 1800, 3600, 7200, 14400, 28800, 57600, 86400, 86400];
+    expect(recorded.map(r => r.delay)).toEqual(delays);
+    expect(delays).toEqual(delays.map((_, i) => retryDelaySeconds(i + 1, 900, 86400)));
+    expect(recorded.map(r => r.failures)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(recorded.map(r => r.next)).toEqual([1800, 3600, 7200, 14400, 28800, 57600, 86400, 86400, 86400]);
+    // Doubling 57,600 s would pass the maximum: from the 7th failure on, the maximum is kept.
+    expect(recorded.map(r => r.states)).toEqual([
+      ...Array(6).fill(['MarkFailed', 'Failed']),
+      ...Array(3).fill(['MarkFailed', 'MarkFailedAtMaxDelay', 'Failed']),
+    ]);
+  });
+
+  test('retryFailedAfter and retryFailedAfterMax set the first delay and the cap, also when the cap is not the first delay doubled', async () => {
+    await seed();
+    const recorded = await failRepeatedly(4, machineWith({ retryFailedAfter: Duration.hours(1), retryFailedAfterMax: Duration.hours(3) }));
+
+    expect(recorded.map(r => r.delay)).toEqual([3600, 7200, 10800, 10800]);
+    expect(recorded.map(r => r.failures)).toEqual([1, 2, 3, 4]);
+    expect(recorded.map(r => r.next)).toEqual([7200, 10800, 10800, 10800]);
+  });
+
+  test('a cap equal to the first delay retries at a fixed delay', async () => {
+    await seed();
+    const recorded = await failRepeatedly(3, machineWith({ retryFailedAfter: Duration.hours(2), retryFailedAfterMax: Duration.hours(2) }));
+
+    expect(recorded.map(r => r.delay)).toEqual([7200, 7200, 7200]);
+    expect(recorded.map(r => r.failures)).toEqual([1, 2, 3]);
+  });
+
+  test('a success resets the counter and the delay: the next failure waits retryFailedAfter again', async () => {
+    await seed();
+    await failRepeatedly(3);
+    const retrySlot = Number((await item())!.dueAt);
+    const success = await execute(inputAt(retrySlot));
+
+    expect(success.failure).toBeUndefined();
+    const afterSuccess = await item();
+    expect(afterSuccess).toMatchObject({ status: 'SUCCEEDED', dueAt: retrySlot + 3600 });
+    expect(afterSuccess).not.toHaveProperty('consecutiveFailures');
+    expect(afterSuccess).not.toHaveProperty('nextRetryDelaySeconds');
+
+    await execute(inputAt(retrySlot + 3600), failedRun);
+    expect(await item()).toMatchObject({ status: 'FAILED', dueAt: retrySlot + 3600 + 900, consecutiveFailures: 1, nextRetryDelaySeconds: 1800 });
+  });
+
+  test('a failed partition is not run before its retry time, even by an execution started for an earlier slot', async () => {
+    await seed();
+    await failRepeatedly(2);
+    // The second failure (in the slot 15 minutes after the first) set dueAt 30 minutes after its slot.
+    const retryAt = SLOT_SECONDS + 900 + 1800;
+    expect(await item()).toMatchObject({ dueAt: retryAt, consecutiveFailures: 2 });
+
+    const early = await execute(inputAt(retryAt - 900));
+    expect(early.states).toEqual(['CheckInput', 'MarkRunning', 'Skipped']);
+    expect(early.glueCalls).toEqual([]);
+    expect(await item()).toMatchObject({ status: 'FAILED', dueAt: retryAt, consecutiveFailures: 2 });
+
+    const onTime = await execute(inputAt(retryAt));
+    expect(onTime.glueCalls).toHaveLength(1);
+    expect(await item()).toMatchObject({ status: 'SUCCEEDED', dueAt: retryAt + 3600 });
   });
 });
 

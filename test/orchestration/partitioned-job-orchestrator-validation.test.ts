@@ -8,6 +8,7 @@ import { script } from '../processing/fixtures';
 const AT = "PartitionedJobOrchestrator at 'Stack/Providers': invalid prop";
 const ID_EXPECTED = 'letters, digits, "_" and "-", starting with a letter or digit, at most 64 characters (Step Functions logs executions named with these only)';
 const INTERVALS = 'whole minutes that divide a day: 1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60 minutes, or 2, 3, 4, 6, 8, 12 or 24 hours';
+const RETRY = 'whole minutes from the schedule interval (15 minutes) to 365 days: a failed partition cannot be retried before the next slot';
 const FREQUENCY = 'whole minutes from the schedule interval (15 minutes) to 365 days: a partition cannot be due more often than the dispatcher wakes up';
 
 /** Builds an orchestrator over a job that allows 5 concurrent runs. */
@@ -65,6 +66,22 @@ describe('PartitionedJobOrchestrator rejects invalid props with a message naming
       `${AT} 'executionTimeout': received 30 seconds; expected a whole number of seconds from 1 minute to 365 days`],
     ['an execution timeout over a year', { executionTimeout: Duration.days(366) },
       `${AT} 'executionTimeout': received 366 days; expected a whole number of seconds from 1 minute to 365 days`],
+    ['a retry delay of 0', { retryFailedAfter: Duration.minutes(0) }, `${AT} 'retryFailedAfter': received 0 minutes; expected ${RETRY}`],
+    ['a retry delay below the schedule interval', { retryFailedAfter: Duration.minutes(5) }, `${AT} 'retryFailedAfter': received 5 minutes; expected ${RETRY}`],
+    ['a retry delay in seconds', { retryFailedAfter: Duration.seconds(1830) }, `${AT} 'retryFailedAfter': received 30 minutes 30 seconds; expected ${RETRY}`],
+    ['a retry delay over a year', { retryFailedAfter: Duration.days(366) }, `${AT} 'retryFailedAfter': received 366 days; expected ${RETRY}`],
+    ['a retry delay below a longer schedule interval', { scheduleInterval: Duration.hours(1), retryFailedAfter: Duration.minutes(30) },
+      `${AT} 'retryFailedAfter': received 30 minutes; expected whole minutes from the schedule interval (1 hour) to 365 days: a failed partition cannot be retried before the next slot`],
+    ['a maximum retry delay below the first one', { retryFailedAfter: Duration.hours(2), retryFailedAfterMax: Duration.hours(1) },
+      `${AT} 'retryFailedAfterMax': received 1 hour; expected whole minutes from retryFailedAfter (2 hours) to 365 days`],
+    ['a maximum retry delay below the default first one (the schedule interval)', { retryFailedAfterMax: Duration.minutes(10) },
+      `${AT} 'retryFailedAfterMax': received 10 minutes; expected whole minutes from retryFailedAfter (15 minutes) to 365 days`],
+    ['a maximum retry delay of 0', { retryFailedAfterMax: Duration.seconds(0) },
+      `${AT} 'retryFailedAfterMax': received 0 seconds; expected whole minutes from retryFailedAfter (15 minutes) to 365 days`],
+    ['a maximum retry delay in seconds', { retryFailedAfterMax: Duration.seconds(1830) },
+      `${AT} 'retryFailedAfterMax': received 30 minutes 30 seconds; expected whole minutes from retryFailedAfter (15 minutes) to 365 days`],
+    ['a maximum retry delay over a year', { retryFailedAfterMax: Duration.days(400) },
+      `${AT} 'retryFailedAfterMax': received 400 days; expected whole minutes from retryFailedAfter (15 minutes) to 365 days`],
   ])('%s', (_, props, message) => {
     expect(() => build(props)).toThrow(message);
   });
@@ -81,6 +98,10 @@ describe('PartitionedJobOrchestrator rejects invalid props with a message naming
     const stack = new Stack(new App(), 'Stack');
     expect(() => new PartitionedJobOrchestrator(stack, 'Providers', {} as PartitionedJobOrchestratorProps)).toThrow(
       `${AT} 'job': received undefined; expected a Glue job (glue.IJob)`);
+  });
+
+  test('a negative retry delay cannot even be built: Duration refuses it', () => {
+    expect(() => build({ retryFailedAfter: Duration.minutes(-15) })).toThrow('Duration amounts cannot be negative. Received: -15');
   });
 
   test('the errors are LakeValidationErrors', () => {

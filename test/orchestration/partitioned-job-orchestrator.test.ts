@@ -244,14 +244,14 @@ describe('state machine', () => {
     ];
 
     test('the tasks use the optimized integrations: dynamodb:updateItem and glue:startJobRun.sync', () => {
-      for (const state of ['MarkRunning', 'MarkSucceeded', 'MarkFailed']) {
+      for (const state of ['MarkRunning', 'MarkSucceeded', 'MarkFailed', 'MarkFailedAtMaxDelay']) {
         expect(definition.States[state].Resource).toBe('arn:aws:states:::dynamodb:updateItem');
       }
       expect(definition.States.RunJob.Resource).toBe('arn:aws:states:::glue:startJobRun.sync');
     });
 
     test('the registry updates retry DynamoDB throttling and internal errors, named DynamoDB.<error>', () => {
-      for (const state of ['MarkRunning', 'MarkSucceeded', 'MarkFailed']) {
+      for (const state of ['MarkRunning', 'MarkSucceeded', 'MarkFailed', 'MarkFailedAtMaxDelay']) {
         expect(errorsOf(state, 'Retry')).toEqual([throttling]);
       }
     });
@@ -260,6 +260,15 @@ describe('state machine', () => {
       expect(errorsOf('MarkRunning', 'Catch')).toEqual([['DynamoDB.ConditionalCheckFailedException'], ['States.ALL']]);
       expect(definition.States.MarkRunning.Catch[0].Next).toBe('Skipped');
       expect(definition.States.MarkRunning.Catch[1].Next).toBe('MarkFailed');
+    });
+
+    test('MarkFailed falls back to MarkFailedAtMaxDelay when its condition fails (the delay at its maximum, or the lock lost); both end in Failed, keeping the original error', () => {
+      expect(errorsOf('MarkFailed', 'Catch')).toEqual([['DynamoDB.ConditionalCheckFailedException'], ['States.ALL']]);
+      expect(definition.States.MarkFailed.Catch.map((c: any) => [c.Next, c.ResultPath])).toEqual([['MarkFailedAtMaxDelay', '$.recordFailure'], ['Failed', '$.recordFailure']]);
+      expect(definition.States.MarkFailed.Next).toBe('Failed');
+      expect(errorsOf('MarkFailedAtMaxDelay', 'Catch')).toEqual([['States.ALL']]);
+      expect(definition.States.MarkFailedAtMaxDelay.Catch[0]).toMatchObject({ Next: 'Failed', ResultPath: '$.recordFailure' });
+      expect(definition.States.MarkFailedAtMaxDelay.Next).toBe('Failed');
     });
 
     test('RunJob waits for a run slot (ConcurrentRunsExceeded), retries throttling, and records every other error (a failed or timed-out run: States.TaskFailed)', () => {
@@ -307,6 +316,43 @@ describe('state machine', () => {
     expect(Object.keys(byAction).filter(a => a.startsWith('glue:')).sort()).toEqual(['glue:BatchStopJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:StartJobRun']);
     const wildcard = statements.filter(s => [s.Resource].flat().includes('*')).flatMap(s => [s.Action].flat());
     expect(wildcard.every((a: string) => a.startsWith('logs:') || a.startsWith('xray:'))).toBe(true);
+  });
+});
+
+describe('failure backoff', () => {
+  /** The numbers the failure updates use: the first delay, half the maximum, the maximum (seconds). */
+  function backoffOf(props: Parameters<typeof orchestratorStack>[0]) {
+    const { stack, orchestrator } = orchestratorStack(props);
+    const states = (stateMachineDefinition(stack, 'Providers/StateMachine') as { States: Record<string, any> }).States;
+    const values = { ...states.MarkFailed.Parameters.ExpressionAttributeValues, ...states.MarkFailedAtMaxDelay.Parameters.ExpressionAttributeValues };
+    return {
+      first: orchestrator.retryFailedAfter.toMinutes(),
+      max: orchestrator.retryFailedAfterMax.toMinutes(),
+      seconds: [values[':base'].N, values[':half'].N, values[':max'].N].map(Number),
+    };
+  }
+
+  test.each<[string, Parameters<typeof orchestratorStack>[0], number, number]>([
+    ['by default: the schedule interval, up to 24 hours', {}, 15, 1440],
+    ['with an hourly schedule: an hour, up to 24 hours', { scheduleInterval: Duration.hours(1) }, 60, 1440],
+    ['a first delay longer than 24 hours is also the default maximum', { retryFailedAfter: Duration.days(2) }, 2880, 2880],
+    ['both given', { retryFailedAfter: Duration.minutes(30), retryFailedAfterMax: Duration.hours(6) }, 30, 360],
+  ])('%s', (_, props, first, max) => {
+    expect(backoffOf(props)).toEqual({ first, max, seconds: [first * 60, max * 30, max * 60] });
+  });
+
+  test('the failure updates count consecutive failures and move dueAt; the success update resets both attributes', () => {
+    const { stack } = orchestratorStack();
+    const states = (stateMachineDefinition(stack, 'Providers/StateMachine') as { States: Record<string, any> }).States;
+    const failed = 'SET #status = :failed, #lastFailureAt = :now, #lastError = :error, #lastCause = :cause, '
+      + '#dueAt = :slot + if_not_exists(#nextRetryDelaySeconds, :base), #nextRetryDelaySeconds = ';
+    expect(states.MarkFailed.Parameters.UpdateExpression).toBe(
+      `${failed}if_not_exists(#nextRetryDelaySeconds, :base) + if_not_exists(#nextRetryDelaySeconds, :base) ADD #consecutiveFailures :one`);
+    expect(states.MarkFailed.Parameters.ConditionExpression).toBe(
+      'attribute_exists(#partitionId) AND #executionArn = :me AND (attribute_not_exists(#nextRetryDelaySeconds) OR #nextRetryDelaySeconds <= :half)');
+    expect(states.MarkFailedAtMaxDelay.Parameters.UpdateExpression).toBe(`${failed}:max ADD #consecutiveFailures :one`);
+    expect(states.MarkFailedAtMaxDelay.Parameters.ConditionExpression).toBe('attribute_exists(#partitionId) AND #executionArn = :me');
+    expect(states.MarkSucceeded.Parameters.UpdateExpression).toMatch(/ REMOVE #consecutiveFailures, #nextRetryDelaySeconds$/);
   });
 });
 

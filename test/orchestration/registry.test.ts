@@ -2,12 +2,33 @@ import {
   PARTITION_ID_PATTERN,
   SCHEDULE_INTERVAL_MINUTES,
   executionName,
+  retryDelaySeconds,
   slotStamp,
   slotStart,
 } from '../../src/orchestration/registry';
 
 /** Step Functions' execution name rule: at most 80 characters, none of these. */
 const FORBIDDEN_IN_NAMES = /[\s?*<>{}[\]"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
+
+describe('retryDelaySeconds', () => {
+  test.each<[number, number, number, number]>([
+    [1, 900, 86400, 900],
+    [2, 900, 86400, 1800],
+    [6, 900, 86400, 28800],
+    [7, 900, 86400, 57600],
+    [8, 900, 86400, 86400],
+    [1000, 900, 86400, 86400],
+    [3, 3600, 10800, 10800],
+    [1, 7200, 7200, 7200],
+    [5, 7200, 7200, 7200],
+  ])('failure %i, first delay %i s, maximum %i s: due %i s after its slot', (failures, base, max, expected) => {
+    expect(retryDelaySeconds(failures, base, max)).toBe(expected);
+  });
+
+  test.each([0, -1, 1.5])('a failure count of %s is refused', failures => {
+    expect(() => retryDelaySeconds(failures, 900, 86400)).toThrow(`failures: expected a whole number >= 1, got ${failures}`);
+  });
+});
 
 describe('slotStart', () => {
   test.each([
