@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { Duration, Fn, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as iam from 'aws-cdk-lib/aws-iam';
@@ -5,7 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct, IConstruct } from 'constructs';
 import { SnapshotGranularity } from './snapshot-granularity';
 import { currentViewSql, RESERVED_WORDS, retainLastMergeSql, trinoType } from './sql';
-import { Described, LakeValidationError, requireWholeDays } from '../private/errors';
+import { Described, describeValue, LakeValidationError, requireWholeDays } from '../private/errors';
 import {
   GLUE_PARTITION_WRITE_ACTIONS, GLUE_READ_ACTIONS, glueTableArn, grantCatalog, grantKeyThroughS3, grantObjects,
   KEY_READ_ACTIONS, KEY_WRITE_ACTIONS, OBJECT_READ_ACTIONS, OBJECT_WRITE_ACTIONS,
@@ -20,6 +21,15 @@ const MAX_NAME = 255;
 const CURRENT_VIEW_SUFFIX = '_current';
 const DEFAULT_PROJECTION_START = new Date(Date.UTC(2020, 0, 1));
 const VIEW_NAME = /^[a-z][a-z0-9_]{0,127}$/;
+/** The default noncurrent-version expiration under a table's prefix, in days (capped at the layer's). */
+const DEFAULT_NONCURRENT_DAYS = 3;
+/** A curated layer's noncurrent-version expiration when its definition has none (as `LakeLayer`). */
+const LAYER_DEFAULT_NONCURRENT = Duration.days(30);
+const NONCURRENT_RULE_ID = 'snapshot-noncurrent-versions';
+const MAX_RULE_ID_LENGTH = 255;
+
+/** The noncurrent-version expiration of each table prefix of each bucket, from the first table there. */
+const noncurrentPerBucket = new WeakMap<s3.IBucket, Map<string, { key: number | string; keep: Duration; path: string }>>();
 
 /** The Parquet compression codec of a snapshot table. */
 export enum SnapshotCompression {
@@ -84,6 +94,22 @@ export interface SnapshotPartitionTableProps {
    * @default - snapshots are kept
    */
   readonly retention?: Duration;
+
+  /**
+   * How long S3 keeps a replaced or deleted version of an object under the table's prefix, as a
+   * lifecycle rule on the layer's bucket filtered to the prefix: whole days, from 1 to the layer's
+   * own noncurrent-version expiration (a longer one would have no effect: S3 applies the shorter of
+   * overlapping expirations). Set it to the layer's to keep the layer's: no rule is added.
+   *
+   * Every load after a period's first rewrites the current partition and deletes the files it
+   * replaces, which stay as noncurrent versions: the table keeps about (this expiration divided by
+   * the time between loads) old copies of its current partition, e.g. 72 to 96 with 3 days and
+   * hourly loads, 720 with the layer's 30 days. The snapshot partitions are the table's history;
+   * the versions only let you restore a partition a bad run overwrote, and 3 days cover a weekend.
+   *
+   * @default - 3 days, or the layer's noncurrent-version expiration when that is shorter
+   */
+  readonly noncurrentVersionExpiration?: Duration;
 
   /**
    * The Parquet compression codec, recorded on the table and passed to writer jobs.
@@ -209,6 +235,12 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
   /** The Parquet compression codec. */
   public readonly compression: SnapshotCompression;
 
+  /**
+   * How long S3 keeps noncurrent versions under the table's prefix: the table's lifecycle rule, or
+   * the layer's expiration when the table keeps the layer's.
+   */
+  public readonly noncurrentVersionExpiration: Duration;
+
   /** The name of the `_current` view, when there is one. */
   public readonly currentViewName?: string;
 
@@ -278,6 +310,7 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
     if (!Token.isUnresolved(description) && description.length > 2048) {
       v('description', new Described(`${description.length} characters`), 'at most 2048 characters');
     }
+    const noncurrent = this.checkNoncurrentVersionExpiration(layer, prefix, props.noncurrentVersionExpiration);
     const start = props.projectionStart ?? DEFAULT_PROJECTION_START;
     if (!(start instanceof Date) || Number.isNaN(start.getTime())) v('projectionStart', new Described(String(start)), 'a valid Date');
     if (start.getTime() > Date.now()) {
@@ -294,6 +327,7 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
     this.partitionKey = partitionKey;
     this.prefix = prefix;
     this.compression = compression;
+    this.noncurrentVersionExpiration = noncurrent.keep;
     const removalPolicy = resolveRemovalPolicy(this, props.removalPolicy);
     const databaseName = layer.database.databaseName;
     const location = layer.s3Uri(prefix);
@@ -346,6 +380,7 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
 
     layer.stagingLifecycle!.addPrefix(prefix);
     if (props.retention) this.addRetention(props.retention, layer.bucket);
+    noncurrent.register();
   }
 
   /** The `s3://` location of the table (ends with `/`). */
@@ -481,6 +516,51 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
       .combine(grantCatalog(this, grantee, glueActions, this.database.databaseName, tables));
   }
 
+  /**
+   * Validates the noncurrent-version expiration of the table's prefix and returns it with the step
+   * that registers it (called once the table is built): a rule on the layer's bucket unless it
+   * equals the layer's own, one rule per prefix of a bucket whatever the number of tables on it.
+   */
+  private checkNoncurrentVersionExpiration(layer: LakeLayer, prefix: string, given: Duration | undefined): { keep: Duration; register: () => void } {
+    const layerKeep = layer.definition.noncurrentVersionExpiration ?? LAYER_DEFAULT_NONCURRENT;
+    const layerDays = layerKeep.isUnresolved() ? NaN : layerKeep.toDays({ integral: false });
+    const keep = given ?? (layerDays < DEFAULT_NONCURRENT_DAYS ? layerKeep : Duration.days(DEFAULT_NONCURRENT_DAYS));
+    const days = keep.isUnresolved() ? NaN : keep.toDays({ integral: false });
+    if (!keep.isUnresolved() && (!Number.isInteger(days) || days < 1 || days > layerDays)) {
+      const plural = layerDays === 1 ? 'day' : 'days';
+      throw new LakeValidationError(this, CONSTRUCT, 'noncurrentVersionExpiration', keep, Number.isNaN(layerDays)
+        ? 'a whole number of days >= 1 (S3 lifecycle rules count in whole days)'
+        : `a whole number of days from 1 to ${layerDays} (S3 lifecycle rules count in whole days; the layer '${layer.name}' expires noncurrent `
+          + `versions after ${layerDays} ${plural}, and S3 applies the shorter of two overlapping expirations, so a longer one would have no effect; `
+          + `${layerDays} keeps the layer's)`);
+    }
+    // A rule equal to the layer's would change nothing; with a token on either side, add it (harmless when equal).
+    const addRule = Number.isNaN(days) || Number.isNaN(layerDays) || days < layerDays;
+    const bucket = layer.bucket;
+    if (addRule && !isManagedBucket(bucket)) {
+      throw new LakeValidationError(this, CONSTRUCT, 'layer',
+        new Described(`the layer '${layer.name}' with the imported bucket at '${bucket.node.path}'`),
+        "a layer whose bucket is defined in this app: the table's noncurrent-version expiration is a lifecycle rule on that bucket, and an "
+        + `imported bucket's lifecycle cannot be managed (or noncurrentVersionExpiration: ${describeValue(layerKeep)}, the layer's, for no rule)`);
+    }
+    const key = Number.isNaN(days) ? keep.toString() : days;
+    const registered = noncurrentPerBucket.get(bucket) ?? new Map();
+    const other = registered.get(prefix);
+    if (other && other.key !== key) {
+      throw new LakeValidationError(this, CONSTRUCT, 'noncurrentVersionExpiration', keep,
+        `${describeValue(other.keep)}, as the table at '${other.path}' has for the same prefix '${prefix}' of the layer '${layer.name}' (one lifecycle rule per prefix)`);
+    }
+    const register = () => {
+      if (other) return;
+      registered.set(prefix, { key, keep, path: this.node.path });
+      noncurrentPerBucket.set(bucket, registered);
+      if (addRule) {
+        (bucket as s3.Bucket).addLifecycleRule({ id: lifecycleRuleId(NONCURRENT_RULE_ID, prefix), prefix, noncurrentVersionExpiration: keep });
+      }
+    };
+    return { keep, register };
+  }
+
   private addRetention(retention: Duration, bucket: s3.IBucket): void {
     const minDays = Math.max(1, Math.ceil(2 * this.granularity.maxDays));
     const days = requireWholeDays(this, CONSTRUCT, 'retention', retention, 1);
@@ -547,6 +627,19 @@ function checkName(scope: IConstruct, prop: string, name: string, max: number, n
     throw new LakeValidationError(scope, CONSTRUCT, prop, name,
       'a name that is not an SQL reserved word (in Spark SQL or DuckDB): the generated merge SQL does not quote names');
   }
+}
+
+/** `<base>:<prefix>`, within S3's 255 characters: a long prefix is cut and keeps a stable hash of itself. */
+function lifecycleRuleId(base: string, prefix: string): string {
+  const id = `${base}:${prefix}`;
+  if (id.length <= MAX_RULE_ID_LENGTH) return id;
+  const hash = createHash('sha256').update(prefix).digest('hex').slice(0, 8);
+  return `${id.slice(0, MAX_RULE_ID_LENGTH - 9)}~${hash}`;
+}
+
+/** A bucket defined in this app, whose lifecycle configuration can take rules. */
+function isManagedBucket(bucket: s3.IBucket): bucket is s3.Bucket {
+  return typeof (bucket as Partial<s3.Bucket>).addLifecycleRule === 'function';
 }
 
 function normalisePrefix(scope: IConstruct, prefix: string): string {

@@ -1,12 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
-import { CUSTOMER_COLUMNS, customersTable } from './fixtures';
-import { SnapshotCompression, SnapshotGranularity, SnapshotPartitionTable, type SnapshotPartitionTableProps } from '../../src';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { CUSTOMER_COLUMNS, customersTable, customersTableProps } from './fixtures';
+import { type LakeLayer, SnapshotCompression, SnapshotGranularity, SnapshotPartitionTable, type SnapshotPartitionTableProps } from '../../src';
 import { lakeStack } from '../processing/fixtures';
 
 const AT = "SnapshotPartitionTable at 'Stack/Customers': invalid prop";
 const NAMING = "lowercase letters, digits and '_', starting with a letter, at most 255 characters (Glue and Athena naming)";
 const COLUMNS = '(customer_id, email, country, updated_at)';
+const NONCURRENT = "a whole number of days from 1 to 30 (S3 lifecycle rules count in whole days; the layer 'silver' expires noncurrent versions after 30 days, and S3 applies the shorter of two overlapping expirations, so a longer one would have no effect; 30 keeps the layer's)";
 const col = (name: string, type = glue.Schema.STRING): glue.Column => ({ name, type });
 
 describe('SnapshotPartitionTable rejects invalid props with a message naming the construct, the prop, the value and what is expected', () => {
@@ -51,6 +53,12 @@ describe('SnapshotPartitionTable rejects invalid props with a message naming the
       `${AT} 'retention': received 1 day; expected a whole number of days >= 2 (two DAY periods: the current and previous snapshots must survive)`],
     ['a retention in hours', { granularity: SnapshotGranularity.HOUR, retention: Duration.hours(5) },
       `${AT} 'retention': received 5 hours; expected a whole number of days >= 1 (S3 lifecycle rules count in days)`],
+    ['a noncurrent-version expiration in hours', { noncurrentVersionExpiration: Duration.hours(12) },
+      `${AT} 'noncurrentVersionExpiration': received 12 hours; expected ${NONCURRENT}`],
+    ['a noncurrent-version expiration of 0 days', { noncurrentVersionExpiration: Duration.days(0) },
+      `${AT} 'noncurrentVersionExpiration': received 0 days; expected ${NONCURRENT}`],
+    ["a noncurrent-version expiration longer than the layer's", { noncurrentVersionExpiration: Duration.days(31) },
+      `${AT} 'noncurrentVersionExpiration': received 31 days; expected ${NONCURRENT}`],
     ['a projection start in the future', { projectionStart: new Date('2999-01-01T00:00:00Z') },
       `${AT} 'projectionStart': received 2999-01-01T00:00:00.000Z; expected a date that is not in the future (the projected range ends at NOW)`],
     ['an invalid projection start', { projectionStart: new Date('not a date') }, `${AT} 'projectionStart': received Invalid Date; expected a valid Date`],
@@ -75,6 +83,34 @@ describe('SnapshotPartitionTable rejects invalid props with a message naming the
       effectiveDateColumn: 'updated_at',
       granularity: SnapshotGranularity.MONTH,
     })).toThrow(`${AT} 'layer': received the raw layer 'bronze'; expected a curated layer: snapshots are rebuilt and purged, and raw layers are immutable`);
+  });
+
+  test('two tables on one prefix with different noncurrent-version expirations are refused', () => {
+    const { stack, lake } = customersTable();
+    expect(() => new SnapshotPartitionTable(stack, 'CustomersByCountry', {
+      ...customersTableProps(lake.silver), tableName: 'customers_by_country', prefix: 'customers', noncurrentVersionExpiration: Duration.days(1),
+    })).toThrow("SnapshotPartitionTable at 'Stack/CustomersByCountry': invalid prop 'noncurrentVersionExpiration': received 1 day; expected 3 days, "
+      + "as the table at 'Stack/Customers' has for the same prefix 'customers/' of the layer 'silver' (one lifecycle rule per prefix)");
+  });
+
+  test("the layer's retention on one table and a shorter one on another table of the same prefix are refused", () => {
+    const { stack, lake } = customersTable({ noncurrentVersionExpiration: Duration.days(30) });
+    expect(() => new SnapshotPartitionTable(stack, 'CustomersByCountry', {
+      ...customersTableProps(lake.silver), tableName: 'customers_by_country', prefix: 'customers/',
+    })).toThrow("SnapshotPartitionTable at 'Stack/CustomersByCountry': invalid prop 'noncurrentVersionExpiration': received 3 days; expected 30 days, "
+      + "as the table at 'Stack/Customers' has for the same prefix 'customers/' of the layer 'silver' (one lifecycle rule per prefix)");
+  });
+
+  test('a layer whose bucket is imported is refused, unless the table keeps the layer\'s retention (no rule to add)', () => {
+    const { stack, lake } = lakeStack();
+    const imported = s3.Bucket.fromBucketName(stack, 'Imported', 'imported-silver');
+    const layer = Object.create(lake.silver, { bucket: { value: imported } }) as LakeLayer;
+    expect(() => new SnapshotPartitionTable(stack, 'Customers', customersTableProps(layer))).toThrow(
+      `${AT} 'layer': received the layer 'silver' with the imported bucket at 'Stack/Imported'; expected a layer whose bucket is defined in this app: `
+      + "the table's noncurrent-version expiration is a lifecycle rule on that bucket, and an imported bucket's lifecycle cannot be managed "
+      + "(or noncurrentVersionExpiration: 30 days, the layer's, for no rule)");
+    const kept = new SnapshotPartitionTable(stack, 'Kept', { ...customersTableProps(layer), tableName: 'kept', noncurrentVersionExpiration: Duration.days(30) });
+    expect(kept.noncurrentVersionExpiration.toDays()).toBe(30);
   });
 
   test.each([
