@@ -8,6 +8,7 @@ import {
 } from '../../src';
 import { expectNoNagFindings, nagV2Errors } from '../helpers/nag';
 import { lakeStack, script } from '../processing/fixtures';
+import { roleStatements } from '../helpers/iam';
 
 /** The table's and the view's Glue resources. */
 function tables(stack: Stack) {
@@ -40,10 +41,9 @@ function decodeView(stack: Stack): { originalSql: string; catalog: string; schem
   return JSON.parse(Buffer.from(m[1], 'base64').toString('utf8'));
 }
 
-/** The statements of a role's default policy. */
+/** The statements of a role's own policy (inline, or aws-cdk-lib's DefaultPolicy). */
 function statements(stack: Stack, role: iam.Role): any[] {
-  const id = stack.getLogicalId(role.node.findChild('DefaultPolicy').node.defaultChild as any);
-  return Template.fromStack(stack).toJSON().Resources[id].Properties.PolicyDocument.Statement;
+  return roleStatements(Template.fromStack(stack), role);
 }
 
 const join = (...parts: any[]) => ({ 'Fn::Join': ['', parts] });
