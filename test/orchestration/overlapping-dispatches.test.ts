@@ -342,7 +342,7 @@ test('a failing partition is dispatched only at its retry times (15, 30, 60 minu
   // acme fails until 11:45; globex always succeeds. One partition at a time.
   sfn.hooks.runFails = execution => JSON.parse(execution.input).partitionId === 'acme' && execution.name < 'acme-20261121T1145Z';
 
-  const startedAt: Record<string, string[]> = {};
+  const startedAt: Record<string, readonly string[]> = {};
   for (let slot = Date.parse('2026-11-21T10:00:00Z'); slot <= Date.parse('2026-11-21T12:45:00Z'); slot += 15 * 60_000) {
     const time = new Date(slot).toISOString();
     const summary = await dispatcher(1)({ time });
