@@ -26,7 +26,10 @@
  * state machine derives it from the item in one conditional update (DynamoDB has no multiplication
  * or minimum): it keeps the delay the next failure will use in `nextRetryDelaySeconds` and doubles it
  * while the double is within the cap, or sets it to the cap. The dispatcher needs nothing more: a
- * failed partition whose `dueAt` is after the slot is not in the due query.
+ * failed partition whose `dueAt` is after the slot is not in the due query. Neither attribute is
+ * projected into the due index, on purpose: CloudFormation does not update an index's projection
+ * (`NonKeyAttributes`: "Updates are not supported"), so a new projected attribute would mean
+ * deleting and re-creating the index of every deployed registry.
  *
  * The dispatcher relies on two facts: the state machine moves `dueAt` only when it records the
  * outcome of a run, as the execution's last registry write (a partition being run keeps its `dueAt`
@@ -34,7 +37,9 @@
  * recorded its outcome, so its stale `RUNNING` lock stays in the query to be taken over), and a
  * paused partition (`schedule` other than `active`) is not queried at all, so its running execution
  * is not counted. A recorded outcome moves `dueAt` past the execution's slot (the frequency and the
- * retry delay are at least the schedule interval), and the item leaves the due query until then.
+ * retry delay are at least a minute): the item leaves the due query until its new `dueAt`, and no
+ * execution of that slot or an earlier one can take it again. The partition is not running then
+ * (the execution ends right after its last write), so not counting it is right.
  *
  * The state machine takes a partition (sets `status` to `RUNNING` and `executionArn` to itself)
  * only while the item exists, is still due at the execution's slot (`dueAt <= slotSeconds`: a run
