@@ -7,7 +7,7 @@
  *
  * Run: npx ts-node --project test/tsconfig.json -T bench/job-bytes.bench.ts [jobs]
  */
-import { buildScaleApp } from './scale-app';
+import { buildScaleApp } from '../test/helpers/scale-app';
 
 type Json = any;
 const VERBOSE = { groups: false };

@@ -15,7 +15,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { buildRawScaleApp, buildScaleApp } from './scale-app';
+import { buildRawScaleApp, buildScaleApp } from '../test/helpers/scale-app';
 
 interface Config {
   readonly variant: 'lib' | 'raw';

@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { LakeValidationError } from './errors';
+import { Described, LakeValidationError } from './errors';
 
 /**
  * IAM's limit on the total size of a role's inline policies, in characters without whitespace
@@ -42,7 +42,7 @@ export class InlinePolicyRole extends iam.Role {
         const size = this.estimatedInlineSize();
         if (size <= ROLE_INLINE_POLICY_LIMIT) return [];
         const o = owner ?? { scope: this, constructName: 'Role' };
-        return [new LakeValidationError(o.scope, o.constructName, 'grants', `a role policy of about ${size} characters`,
+        return [new LakeValidationError(o.scope, o.constructName, 'grants', new Described(`a role policy of about ${size} characters`),
           `at most ${ROLE_INLINE_POLICY_LIMIT} characters, IAM's limit for a role's inline policies: split the work into several jobs or grant whole prefixes instead of many small ones`).message];
       },
     });

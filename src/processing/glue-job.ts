@@ -9,9 +9,10 @@ import { Construct } from 'constructs';
 import { GLUE_MIN_SCHEDULE_MINUTES, toGlueCron } from './glue-schedule';
 import { SharedJobResources } from './shared-job-resources';
 import { Described, LakeValidationError } from '../private/errors';
-import { JOB_RUNTIME, jobRuntimeZip } from '../private/job-runtime';
 import { InlinePolicyRole } from '../private/inline-policy-role';
+import { JOB_RUNTIME, jobRuntimeZip } from '../private/job-runtime';
 import { acknowledgeNag, acknowledgeWildcardResources } from '../private/nag';
+import { watchStackLimits } from '../private/stack-limits';
 import { DataAccess, DataLocationOptions, IDataLocation } from '../storage/data-location';
 
 /** Arguments `aws-cdk-lib`'s job construct manages, and those Glue reserves. */
@@ -301,6 +302,7 @@ export class GlueJob extends glue.JobBase {
   constructor(scope: Construct, id: string, props: GlueJobProps) {
     const jobName = props.jobName;
     super(scope, id, { physicalName: jobName });
+    watchStackLimits(this);
     const constructName = this.constructor.name;
     const v = new Validator(this, constructName);
     const runtimeFiles = (props.jobRuntime ?? true) ? [jobRuntimeCode(this, v)] : [];

@@ -10,6 +10,7 @@ import { denyGrantsExceptForAwsResources } from '../private/control-tower';
 import { LakeValidationError, requireWholeDays } from '../private/errors';
 import { acknowledgeNag } from '../private/nag';
 import { resolveRemovalPolicy } from '../private/removal-policy';
+import { watchStackLimits } from '../private/stack-limits';
 
 const CONSTRUCT = 'BronzeSilverGoldLake';
 const LAYER_NAME = /^[a-z][a-z0-9-]*$/;
@@ -136,6 +137,7 @@ export class BronzeSilverGoldLake extends Construct {
 
   constructor(scope: Construct, id: string, props: BronzeSilverGoldLakeProps = {}) {
     super(scope, id);
+    watchStackLimits(this);
     const definitions = props.layers ?? [LayerDefinition.bronze(), LayerDefinition.silver(), LayerDefinition.gold()];
     this.validateLayers(definitions);
     this.databasePrefix = props.databasePrefix ?? defaultDatabasePrefix(this);

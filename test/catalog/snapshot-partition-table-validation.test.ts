@@ -101,6 +101,18 @@ describe('SnapshotPartitionTable rejects invalid props with a message naming the
       + "as the table at 'Stack/Customers' has for the same prefix 'customers/' of the layer 'silver' (one lifecycle rule per prefix)");
   });
 
+  test.each<[string, Partial<SnapshotPartitionTableProps>, Partial<SnapshotPartitionTableProps>, string, string]>([
+    ['different retentions', { retention: Duration.days(400) }, { retention: Duration.days(800) }, '800 days', '400 days'],
+    ['a retention and none', {}, { retention: Duration.days(400) }, '400 days', 'no retention (snapshots are kept)'],
+    ['no retention and one', { retention: Duration.days(400) }, {}, 'no retention (snapshots are kept)', '400 days'],
+  ])('two tables on one prefix with %s are refused', (_case, first, second, received, expected) => {
+    const { stack, lake } = customersTable(first);
+    expect(() => new SnapshotPartitionTable(stack, 'CustomersByCountry', {
+      ...customersTableProps(lake.silver), tableName: 'customers_by_country', prefix: 'customers/', ...second,
+    })).toThrow(`SnapshotPartitionTable at 'Stack/CustomersByCountry': invalid prop 'retention': received ${received}; expected ${expected}, `
+      + "as the table at 'Stack/Customers' has for the same prefix 'customers/' of the layer 'silver' (one lifecycle rule per prefix)");
+  });
+
   test('a layer whose bucket is imported is refused, unless the table keeps the layer\'s retention (no rule to add)', () => {
     const { stack, lake } = lakeStack();
     const imported = s3.Bucket.fromBucketName(stack, 'Imported', 'imported-silver');

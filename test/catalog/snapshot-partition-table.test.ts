@@ -253,6 +253,29 @@ describe('SnapshotPartitionTable: lifecycle', () => {
     });
   });
 
+  test('two tables on one prefix with the same retention: one rule', () => {
+    const { stack, lake } = customersTable({ retention: Duration.days(400) });
+    new SnapshotPartitionTable(stack, 'CustomersByCountry', {
+      ...customersTableProps(lake.silver), tableName: 'customers_by_country', prefix: 'customers/', retention: Duration.days(400),
+    });
+    const ids = bucketRules(stack).map(r => r.Id).filter((id: string) => id.startsWith('snapshot-retention:'));
+    expect(ids).toEqual(['snapshot-retention:customers/']);
+  });
+
+  test('retention rules of long prefixes keep unique ids within 255 characters', () => {
+    const { stack, lake } = customersTable();
+    const long = 'p'.repeat(300);
+    for (const name of ['a', 'b']) {
+      new SnapshotPartitionTable(stack, name.toUpperCase(), {
+        ...customersTableProps(lake.silver), tableName: name, prefix: `${long}/${name}/`, retention: Duration.days(400),
+      });
+    }
+    const rules = bucketRules(stack).filter(r => String(r.Id).startsWith('snapshot-retention:'));
+    expect(rules.map(r => r.Prefix)).toEqual([`${long}/a/`, `${long}/b/`]);
+    expect(new Set(rules.map(r => r.Id)).size).toBe(2);
+    rules.forEach(r => expect(r.Id.length).toBeLessThanOrEqual(255));
+  });
+
   test('no retention rule by default', () => {
     const { stack } = customersTable();
     const buckets = Template.fromStack(stack).findResources('AWS::S3::Bucket');

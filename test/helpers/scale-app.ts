@@ -18,7 +18,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
   BronzeSilverGoldLake, GlueJob, PartitionedJobOrchestrator, PiiTokenizer, SnapshotGranularity, SnapshotPartitionTable,
-} from '../src';
+} from '../../src';
 
 export interface ScaleAppOptions {
   /** Number of Glue jobs. */
@@ -41,7 +41,7 @@ export interface ScaleApp {
   readonly jobs: glue.IJob[];
 }
 
-const SCRIPT = path.join(__dirname, '..', 'examples', 'lake-app', 'jobs', 'orders_to_silver.py');
+const SCRIPT = path.join(__dirname, '..', '..', 'examples', 'lake-app', 'jobs', 'orders_to_silver.py');
 
 function newApp(options: ScaleAppOptions): { app: App; stack: Stack } {
   const app = new App({

@@ -1,0 +1,145 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import { GlueJob, BronzeSilverGoldLake } from '../../src';
+import { ROLE_INLINE_POLICY_LIMIT } from '../../src/private/inline-policy-role';
+import { STACK_NEAR_LIMIT_WARNING } from '../../src/private/stack-limits';
+import { buildScaleApp, ScaleAppOptions } from '../helpers/scale-app';
+import { EMULATOR_TEST_TIMEOUT_MS } from '../helpers/timeouts';
+import { script } from '../processing/fixtures';
+
+// Large apps: synthesis takes seconds on a busy machine; the budgets are sizes, never times.
+jest.setTimeout(4 * EMULATOR_TEST_TIMEOUT_MS);
+
+interface Measured {
+  resources: number;
+  /** The template file's size in cdk.out: what CloudFormation receives through TemplateURL. */
+  bytesWritten: number;
+  bytesMinified: number;
+  template: any;
+  warnings: string[];
+}
+
+function measure(options: ScaleAppOptions): Measured {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'scale-'));
+  try {
+    const { app, stack } = buildScaleApp({ ...options, outdir });
+    const assembly = app.synth();
+    const artifact = assembly.getStackByName(stack.stackName);
+    const template = artifact.template;
+    const warnings = artifact.messages.filter(m => m.level === 'warning').map(m => String(m.entry.data));
+    return {
+      resources: Object.keys(template.Resources).length,
+      bytesWritten: fs.statSync(artifact.templateFullPath).size,
+      bytesMinified: Buffer.byteLength(JSON.stringify(template)),
+      template,
+      warnings,
+    };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The scale app of the README's "How big can a lake stack get": the default lake, 50 monthly
+ * snapshot tables in silver, 100 jobs (50 load a table, 50 write a silver prefix), one
+ * orchestrator, one tokenizer. The budgets are the figures this version produces (deterministic):
+ * a change that adds bytes or resources per job fails here and must be justified by raising them.
+ */
+const BUDGET = { resources: 357, bytesWritten: 1_560_000, bytesMinified: 901_000 };
+
+describe('the 100-job, 50-table lake in one stack', () => {
+  const plain = measure({ jobs: 100, tables: 50 });
+
+  test('resources and template bytes stay within the budgets', () => {
+    expect(plain.resources).toBeLessThanOrEqual(BUDGET.resources);
+    expect(plain.bytesWritten).toBeLessThanOrEqual(BUDGET.bytesWritten);
+    expect(plain.bytesMinified).toBeLessThanOrEqual(BUDGET.bytesMinified);
+  });
+
+  test('by resource type: one role (policy inline), one job per job; a table and its view per table; one shared job policy', () => {
+    const byType: Record<string, number> = {};
+    for (const r of Object.values<any>(plain.template.Resources)) byType[r.Type] = (byType[r.Type] ?? 0) + 1;
+    expect(byType['AWS::Glue::Job']).toBe(100);
+    expect(byType['AWS::Glue::Table']).toBe(100);
+    // 100 job roles + the orchestrator's state machine and dispatcher, the registry seed and the tokenizer's two functions.
+    expect(byType['AWS::IAM::Role']).toBe(105);
+    expect(byType['AWS::IAM::ManagedPolicy']).toBe(1);
+    const jobPolicies = Object.entries<any>(plain.template.Resources).filter(([id, r]) => /^Job\d{3}/.test(id) && r.Type === 'AWS::IAM::Policy');
+    expect(jobPolicies).toEqual([]);
+  });
+
+  test('every job role stays under IAM\'s limits: inline policies under 10,240 characters, the shared managed policy under 6,144', () => {
+    for (const [id, r] of Object.entries<any>(plain.template.Resources)) {
+      if (r.Type === 'AWS::IAM::Role' && /^Job\d{3}/.test(id)) {
+        expect(JSON.stringify(r.Properties.Policies).length).toBeLessThan(ROLE_INLINE_POLICY_LIMIT);
+        expect(r.Properties.ManagedPolicyArns).toHaveLength(1);
+      }
+      if (r.Type === 'AWS::IAM::ManagedPolicy') expect(JSON.stringify(r.Properties.PolicyDocument).length).toBeLessThan(6_144);
+    }
+  });
+
+  test('the stack is past 80% of the byte limit as written: the stackNearLimit warning names the biggest contributors and the layout', () => {
+    const warning = plain.warnings.find(w => w.includes(STACK_NEAR_LIMIT_WARNING));
+    expect(warning).toBeDefined();
+    expect(warning).toContain("The stack 'ScaleLake' has 357 resources (71% of CloudFormation's 500)");
+    expect(warning).toMatch(/template \(\d+% of 1000\.0 KB, as written with indentation\)/);
+    expect(warning).toMatch(/Biggest contributors: 100 x GlueJob \(200 resources, [\d.]+ KB\), 50 x SnapshotPartitionTable \(100 resources, [\d.]+ KB\), BronzeSilverGoldLake \(15 resources, [\d.]+ KB\)/);
+    expect(warning).toContain('suppressTemplateIndentation');
+    expect(warning).toContain('How big can a lake stack get');
+  });
+
+  test('the same lake with 100 scheduled jobs: one Glue trigger more per job', () => {
+    const scheduled = measure({ jobs: 100, tables: 50, scheduled: true });
+    expect(scheduled.resources).toBe(plain.resources + 100);
+    expect(scheduled.bytesWritten).toBeLessThanOrEqual(1_600_000);
+    expect(scheduled.bytesMinified).toBeLessThanOrEqual(927_000);
+  });
+});
+
+describe('stackNearLimit', () => {
+  const plain = measure({ jobs: 100, tables: 50 });
+
+  test('a small lake is not warned about', () => {
+    const small = measure({ jobs: 2, tables: 1 });
+    expect(small.warnings.filter(w => w.includes(STACK_NEAR_LIMIT_WARNING))).toEqual([]);
+  });
+
+  test('a minified template is measured minified, and the warning does not advise minifying', () => {
+    const minified = measure({ jobs: 100, tables: 50, context: { '@aws-cdk/core:suppressTemplateIndentation': true } });
+    expect(minified.bytesWritten).toBe(minified.bytesMinified);
+    expect(minified.bytesWritten).toBeLessThan(plain.bytesWritten * 0.7);
+    const warning = minified.warnings.find(w => w.includes(STACK_NEAR_LIMIT_WARNING))!;
+    expect(warning).toMatch(/template \(\d+% of 1000\.0 KB, minified\)/);
+    expect(warning).not.toContain('suppressTemplateIndentation');
+  });
+
+  test('past 80% of the resources the warning says so', () => {
+    const many = measure({ jobs: 175, tables: 0, context: { '@aws-cdk/core:suppressTemplateIndentation': true } });
+    expect(many.resources).toBeGreaterThanOrEqual(400);
+    const warning = many.warnings.find(w => w.includes(STACK_NEAR_LIMIT_WARNING))!;
+    expect(warning).toMatch(/has 4\d\d resources \(8\d% of CloudFormation's 500\)/);
+  });
+});
+
+describe('a job role\'s inline policy', () => {
+  test('past IAM\'s 10,240 characters synthesis fails naming the job, rather than the deployment', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const lake = new BronzeSilverGoldLake(stack, 'Lake');
+    const job = new GlueJob(stack, 'Wide', { script: script() });
+    for (let i = 0; i < 40; i++) job.readsFrom(lake.bronze, { prefix: `source_${i}/`, argumentName: `source_${i}` });
+    expect(() => app.synth()).toThrow(/GlueJob at 'Stack\/Wide': invalid prop 'grants': received a role policy of about \d{5} characters; expected at most 10240 characters, IAM's limit for a role's inline policies/);
+  });
+
+  test('a job with a few locations stays inline, well under the limit', () => {
+    const stack = new Stack(new App(), 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const lake = new BronzeSilverGoldLake(stack, 'Lake');
+    const job = new GlueJob(stack, 'Narrow', { script: script() });
+    for (let i = 0; i < 4; i++) job.readsFrom(lake.bronze, { prefix: `source_${i}/`, argumentName: `source_${i}` });
+    job.writesTo(lake.silver, { prefix: 'out/' });
+    const role = stack.resolve((job.role.node.defaultChild as any).policies);
+    expect(JSON.stringify(role).length).toBeLessThan(ROLE_INLINE_POLICY_LIMIT / 2);
+  });
+});
