@@ -26,10 +26,11 @@ const DEFAULT_NONCURRENT_DAYS = 3;
 /** A curated layer's noncurrent-version expiration when its definition has none (as `LakeLayer`). */
 const LAYER_DEFAULT_NONCURRENT = Duration.days(30);
 const NONCURRENT_RULE_ID = 'snapshot-noncurrent-versions';
+const RETENTION_RULE_ID = 'snapshot-retention';
 const MAX_RULE_ID_LENGTH = 255;
 
-/** The noncurrent-version expiration of each table prefix of each bucket, from the first table there. */
-const noncurrentPerBucket = new WeakMap<s3.IBucket, Map<string, { key: number | string; keep: Duration; path: string }>>();
+/** Per bucket, per `<prop>:<prefix>`: what the first table on that prefix set (one lifecycle rule per prefix). */
+const prefixSettings = new WeakMap<s3.IBucket, Map<string, { key: number | string; text: string; path: string }>>();
 
 /** The Parquet compression codec of a snapshot table. */
 export enum SnapshotCompression {
@@ -311,6 +312,7 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
       v('description', new Described(`${description.length} characters`), 'at most 2048 characters');
     }
     const noncurrent = this.checkNoncurrentVersionExpiration(layer, prefix, props.noncurrentVersionExpiration);
+    const retentionClaim = this.claimPrefixSetting(layer, 'retention', prefix, props.retention, 'no retention (snapshots are kept)');
     const start = props.projectionStart ?? DEFAULT_PROJECTION_START;
     if (!(start instanceof Date) || Number.isNaN(start.getTime())) v('projectionStart', new Described(String(start)), 'a valid Date');
     if (start.getTime() > Date.now()) {
@@ -379,7 +381,7 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
     }
 
     layer.stagingLifecycle!.addPrefix(prefix);
-    if (props.retention) this.addRetention(props.retention, layer.bucket);
+    if (retentionClaim() && props.retention) this.addRetention(props.retention, layer.bucket);
     noncurrent.register();
   }
 
@@ -543,22 +545,36 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
         "a layer whose bucket is defined in this app: the table's noncurrent-version expiration is a lifecycle rule on that bucket, and an "
         + `imported bucket's lifecycle cannot be managed (or noncurrentVersionExpiration: ${describeValue(layerKeep)}, the layer's, for no rule)`);
     }
-    const key = Number.isNaN(days) ? keep.toString() : days;
-    const registered = noncurrentPerBucket.get(bucket) ?? new Map();
-    const other = registered.get(prefix);
-    if (other && other.key !== key) {
-      throw new LakeValidationError(this, CONSTRUCT, 'noncurrentVersionExpiration', keep,
-        `${describeValue(other.keep)}, as the table at '${other.path}' has for the same prefix '${prefix}' of the layer '${layer.name}' (one lifecycle rule per prefix)`);
-    }
+    const claim = this.claimPrefixSetting(layer, 'noncurrentVersionExpiration', prefix, keep, '');
     const register = () => {
-      if (other) return;
-      registered.set(prefix, { key, keep, path: this.node.path });
-      noncurrentPerBucket.set(bucket, registered);
-      if (addRule) {
+      if (claim() && addRule) {
         (bucket as s3.Bucket).addLifecycleRule({ id: lifecycleRuleId(NONCURRENT_RULE_ID, prefix), prefix, noncurrentVersionExpiration: keep });
       }
     };
     return { keep, register };
+  }
+
+  /**
+   * Checks that a lifecycle setting of the table's prefix (`prop`) agrees with what an earlier
+   * table on the same prefix of the layer's bucket set, and returns the step that records it:
+   * it returns true for the first table on the prefix, which adds the rule.
+   */
+  private claimPrefixSetting(layer: LakeLayer, prop: string, prefix: string, value: Duration | undefined, none: string): () => boolean {
+    const bucket = layer.bucket;
+    const key = value === undefined ? 'none' : value.isUnresolved() ? value.toString() : value.toDays({ integral: false });
+    const text = value === undefined ? none : describeValue(value);
+    const other = prefixSettings.get(bucket)?.get(`${prop}:${prefix}`);
+    if (other && other.key !== key) {
+      throw new LakeValidationError(this, CONSTRUCT, prop, value ?? new Described(none),
+        `${other.text}, as the table at '${other.path}' has for the same prefix '${prefix}' of the layer '${layer.name}' (one lifecycle rule per prefix)`);
+    }
+    return () => {
+      if (other) return false;
+      const settings = prefixSettings.get(bucket) ?? new Map<string, { key: number | string; text: string; path: string }>();
+      settings.set(`${prop}:${prefix}`, { key, text, path: this.node.path });
+      prefixSettings.set(bucket, settings);
+      return true;
+    };
   }
 
   private addRetention(retention: Duration, bucket: s3.IBucket): void {
@@ -572,7 +588,7 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
       throw new LakeValidationError(this, CONSTRUCT, 'retention', retention,
         'no retention on a layer whose bucket is imported: lifecycle rules can only be added to a bucket of this app');
     }
-    bucket.addLifecycleRule({ id: `snapshot-retention:${this.prefix}`.slice(0, 255), prefix: this.prefix, expiration: retention });
+    bucket.addLifecycleRule({ id: lifecycleRuleId(RETENTION_RULE_ID, this.prefix), prefix: this.prefix, expiration: retention });
   }
 
   /** A Glue `VIRTUAL_VIEW` in the encoding Athena writes: the Trino definition, base64 JSON in a comment. */
