@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { jobStack } from './fixtures';
@@ -66,6 +66,8 @@ describe('PartitionedJobOrchestrator rejects invalid props with a message naming
       `${AT} 'executionTimeout': received 30 seconds; expected a whole number of seconds from 1 minute to 365 days`],
     ['an execution timeout over a year', { executionTimeout: Duration.days(366) },
       `${AT} 'executionTimeout': received 366 days; expected a whole number of seconds from 1 minute to 365 days`],
+    ['a retry delay that is an unresolved token (it is written into the state machine)', { retryFailedAfter: Duration.minutes(Lazy.number({ produce: () => 30 })) },
+      `${AT} 'retryFailedAfter': received <token> minutes; expected ${RETRY}`],
     ['a retry delay of 0', { retryFailedAfter: Duration.minutes(0) }, `${AT} 'retryFailedAfter': received 0 minutes; expected ${RETRY}`],
     ['a retry delay below the schedule interval', { retryFailedAfter: Duration.minutes(5) }, `${AT} 'retryFailedAfter': received 5 minutes; expected ${RETRY}`],
     ['a retry delay in seconds', { retryFailedAfter: Duration.seconds(1830) }, `${AT} 'retryFailedAfter': received 30 minutes 30 seconds; expected ${RETRY}`],
