@@ -217,12 +217,14 @@ testTask.spawn(eslintStep);
 // Benchmarks: figures printed, never asserted (speed is not a unit test).
 // ---------------------------------------------------------------------------------------------
 const bench = project.addTask('bench', {
-  description: 'Print the tokenizer handlers\' throughput and KMS calls per 1,000 values (dynalite, local KMS fake), and the snapshot merge on a local Spark (10^5 and 10^6 rows)',
+  description: 'Print the tokenizer handlers\' throughput and KMS calls per 1,000 values (dynalite, local KMS fake), the snapshot merge on a local Spark (10^5 and 10^6 rows), and the scale app\'s synthesis (1 to 200 jobs: resources, bytes, time, memory)',
   exec: 'ts-node --project test/tsconfig.json bench/pii-tokenizer.bench.ts',
   env: { TS_NODE_TRANSPILE_ONLY: '1' },
 });
 // The job runtime's retain-last merge on a local Spark, in the tests' Python environment (created on first use).
 bench.exec('scripts/python-venv.sh && .venv-test/bin/python bench/merge_spark.bench.py');
+// The scale app: resources, template bytes, synthesis time and peak memory at 1, 50, 100 and 200 jobs.
+bench.exec('ts-node --project test/tsconfig.json bench/synth-scale.bench.ts');
 
 // ---------------------------------------------------------------------------------------------
 // The example lake app: build the library, synthesize with the pinned CDK CLI, print a summary.

@@ -56,6 +56,19 @@ export function createAccessLogBucket(
   return bucket;
 }
 
+const stackAccessLogBuckets = new WeakMap<Stack, s3.IBucket>();
+
+/** Records the access-log bucket a lake created in its stack, for the stack's other constructs to share. */
+export function registerStackAccessLogBucket(scope: IConstruct, bucket: s3.IBucket): void {
+  const stack = Stack.of(scope);
+  if (!stackAccessLogBuckets.has(stack)) stackAccessLogBuckets.set(stack, bucket);
+}
+
+/** The access-log bucket a lake created in the stack of `scope` (the first one), if any. */
+export function stackAccessLogBucket(scope: IConstruct): s3.IBucket | undefined {
+  return stackAccessLogBuckets.get(Stack.of(scope));
+}
+
 /**
  * With `DESTROY`, CDK's stack-wide auto-delete-objects provider (a Lambda function and its role)
  * empties the buckets on deletion. It is CDK's own resource: its findings are acknowledged here.

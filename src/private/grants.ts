@@ -42,8 +42,12 @@ export const FOLDER_MARKER_SUFFIX = '_$folder$';
  * covers, for the directory and each parent: the marker with the same actions, the bare key with
  * `s3:GetObject` only (a write there would put a file where the directory is), and listing the bare
  * path. The contents of the parents are not covered.
+ *
+ * `bucketLocation: false` leaves `s3:GetBucketLocation` out (a managed policy the grantee has carries it).
  */
-export function grantObjects(bucket: s3.IBucket, grantee: iam.IGrantable, prefix: string, actions: string[]): iam.Grant {
+export function grantObjects(
+  bucket: s3.IBucket, grantee: iam.IGrantable, prefix: string, actions: string[], options: { bucketLocation?: boolean } = {},
+): iam.Grant {
   const directories = directoriesOf(prefix);
   let grant = iam.Grant.addToPrincipal({
     grantee,
@@ -61,6 +65,7 @@ export function grantObjects(bucket: s3.IBucket, grantee: iam.IGrantable, prefix
     resourceArns: [bucket.bucketArn],
     conditions: prefix ? { StringLike: { 's3:prefix': [`${prefix}*`, ...(directory ? [directory] : [])] } } : undefined,
   });
+  if (options.bucketLocation === false) return grant.combine(list);
   const location = iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetBucketLocation'], resourceArns: [bucket.bucketArn] });
   return grant.combine(list).combine(location);
 }

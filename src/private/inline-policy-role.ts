@@ -9,6 +9,12 @@ import { Described, LakeValidationError } from './errors';
  */
 export const ROLE_INLINE_POLICY_LIMIT = 10_240;
 
+/**
+ * IAM's default quota of managed policies attached to a role (adjustable up to 20)
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+ */
+export const ROLE_MANAGED_POLICY_LIMIT = 10;
+
 /** Where an oversized role's validation error points: the construct and prop of its owner. */
 export interface InlinePolicyRoleOwner {
   /** The construct (e.g. the job) the role belongs to: named in the error. */
@@ -39,11 +45,19 @@ export class InlinePolicyRole extends iam.Role {
     this.inlineDocument = document;
     this.node.addValidation({
       validate: () => {
-        const size = this.estimatedInlineSize();
-        if (size <= ROLE_INLINE_POLICY_LIMIT) return [];
         const o = owner ?? { scope: this, constructName: 'Role' };
-        return [new LakeValidationError(o.scope, o.constructName, 'grants', new Described(`a role policy of about ${size} characters`),
-          `at most ${ROLE_INLINE_POLICY_LIMIT} characters, IAM's limit for a role's inline policies: split the work into several jobs or grant whole prefixes instead of many small ones`).message];
+        const errors: string[] = [];
+        const size = this.estimatedInlineSize();
+        if (size > ROLE_INLINE_POLICY_LIMIT) {
+          errors.push(new LakeValidationError(o.scope, o.constructName, 'grants', new Described(`a role policy of about ${size} characters`),
+            `at most ${ROLE_INLINE_POLICY_LIMIT} characters, IAM's limit for a role's inline policies: split the work into several jobs or grant whole prefixes instead of many small ones`).message);
+        }
+        const managed = Stack.of(this).resolve((this.node.defaultChild as iam.CfnRole).managedPolicyArns) ?? [];
+        if (managed.length > ROLE_MANAGED_POLICY_LIMIT) {
+          errors.push(new LakeValidationError(o.scope, o.constructName, 'grants', new Described(`${managed.length} managed policies on its role`),
+            `at most ${ROLE_MANAGED_POLICY_LIMIT}, IAM's default quota of managed policies attached to a role (each layer a job reads or writes a prefix of adds one, and the shared job policy one)`).message);
+        }
+        return errors;
       },
     });
   }
@@ -59,4 +73,17 @@ export class InlinePolicyRole extends iam.Role {
     const role = this.node.defaultChild as iam.CfnRole;
     return JSON.stringify(stack.resolve(role.policies) ?? []).length;
   }
+}
+
+/**
+ * The execution role of one of the library's Lambda functions: the AWS managed basic execution
+ * policy (its log group) and every grant inline (`InlinePolicyRole`), instead of aws-cdk-lib's
+ * default role and its separate `DefaultPolicy`.
+ */
+export function lambdaExecutionRole(scope: Construct, id: string, description: string): InlinePolicyRole {
+  return new InlinePolicyRole(scope, id, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole')],
+    description,
+  });
 }

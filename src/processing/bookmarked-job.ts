@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { acknowledgeOwnPolicy, BOOKMARKS_ENABLED, GlueJob, GlueJobProps } from './glue-job';
 import { REPROCESS_STATE_MACHINE_TAG, RUN_ID_PREFIX, RUN_ID_STRING_MATCHES } from './reprocess-tag';
 import { LakeValidationError } from '../private/errors';
+import { InlinePolicyRole } from '../private/inline-policy-role';
 import { acknowledgeNag } from '../private/nag';
 import { describeRunFailure } from '../private/run-failure';
 
@@ -246,6 +247,11 @@ export class BookmarkedJob extends GlueJob {
     const stateMachineName = Names.uniqueResourceName(scope, { maxLength: 80, separator: '-' });
     const stateMachine = new sfn.StateMachine(this, 'ReprocessStateMachine', {
       stateMachineName,
+      // Its grants inline in its role: one resource, not two.
+      role: new InlinePolicyRole(this, 'ReprocessStateMachineRole', {
+        assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
+        description: `Runs the reprocessing state machine of ${this.node.path}`,
+      }),
       comment: `Reprocesses a window of runs of the bookmarked Glue job ${this.node.path}, or rewinds its bookmark`,
       definitionBody: sfn.DefinitionBody.fromChainable(mode),
       stateMachineType: sfn.StateMachineType.STANDARD,
@@ -262,9 +268,8 @@ export class BookmarkedJob extends GlueJob {
     // Beside the user's tags (the CfnJob's initial tags); on the CfnJob alone, not on the job's other resources.
     Tags.of(this.job.node.defaultChild as glue.CfnJob).add(REPROCESS_STATE_MACHINE_TAG, stateMachineArn);
 
-    const policy = stateMachine.role.node.tryFindChild('DefaultPolicy')!;
-    acknowledgeOwnPolicy(policy);
-    acknowledgeNag(policy,
+    acknowledgeOwnPolicy(stateMachine.role);
+    acknowledgeNag(stateMachine.role,
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'Step Functions log delivery (logs:CreateLogDelivery and related) and X-Ray tracing (xray:PutTraceSegments) do not support resource-level permissions.' },
     );
     return stateMachine;

@@ -8,7 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import { FailureNotifications } from './failure-notifications';
-import { createAccessLogBucket, secureBucketDefaults } from '../private/buckets';
+import { createAccessLogBucket, secureBucketDefaults, stackAccessLogBucket } from '../private/buckets';
 import { DEFAULT_LOG_RETENTION, denyGrantsExceptForAwsResources } from '../private/control-tower';
 import { LakeValidationError, requireWholeDays } from '../private/errors';
 import { allowCloudWatchLogs, requireLogRetention } from '../private/logs';
@@ -76,7 +76,8 @@ export interface SharedJobResourcesProps {
    * admits log delivery from this account's buckets under `glue-temp/`). Must be a bucket defined in
    * this app: the policy of an imported bucket cannot admit the S3 logging service, so it is refused.
    *
-   * @default - a new access-log bucket (SSE-S3, logs expire after 90 days)
+   * @default - the access-log bucket of a `BronzeSilverGoldLake` defined earlier in the same stack
+   * (one log bucket per stack); without one, a new access-log bucket (SSE-S3, logs expire after 90 days)
    */
   readonly accessLogsBucket?: s3.IBucket;
 
@@ -192,7 +193,9 @@ export class SharedJobResources extends Construct {
     (this.securityConfiguration.node.defaultChild as glue.CfnSecurityConfiguration)
       .addPropertyOverride('EncryptionConfiguration.S3Encryptions', [{ S3EncryptionMode: 'DISABLED' }]);
 
-    const accessLogs = props.accessLogsBucket ?? createAccessLogBucket(this, 'AccessLogs', { retention: Duration.days(90), removalPolicy, owner: 'the temporary bucket' });
+    // One log bucket per stack: the lake's when the stack has one (created before these resources).
+    const accessLogs = props.accessLogsBucket ?? stackAccessLogBucket(this)
+      ?? createAccessLogBucket(this, 'AccessLogs', { retention: Duration.days(90), removalPolicy, owner: 'the temporary bucket' });
     const temp = new s3.Bucket(this, 'TempBucket', {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.encryptionKey,

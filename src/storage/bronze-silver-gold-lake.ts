@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
 import { enableServerAccessLogs, LakeLayer } from './lake-layer';
 import { LayerDefinition, LayerKind } from './layer-definition';
-import { acknowledgeAutoDeleteProvider, createAccessLogBucket, secureBucketDefaults } from '../private/buckets';
+import { acknowledgeAutoDeleteProvider, createAccessLogBucket, registerStackAccessLogBucket, secureBucketDefaults } from '../private/buckets';
 import { denyGrantsExceptForAwsResources } from '../private/control-tower';
 import { LakeValidationError, requireWholeDays } from '../private/errors';
 import { acknowledgeNag } from '../private/nag';
@@ -174,6 +174,7 @@ export class BronzeSilverGoldLake extends Construct {
 
     const logs = createAccessLogBucket(this, 'AccessLogs', { retention: logsRetention, removalPolicy: this.removalPolicy, owner: 'the lake' });
     this.accessLogsBucket = logs;
+    registerStackAccessLogBucket(this, logs);
 
     this.layers = definitions.map(def => {
       const databaseName = def.databaseName ?? `${this.databasePrefix}_${def.name.replace(/-/g, '_')}`;

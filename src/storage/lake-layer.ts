@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -13,6 +13,8 @@ import {
   GLUE_READ_ACTIONS, GLUE_TABLE_WRITE_ACTIONS, glueTableArn, grantCatalog, grantKeyThroughS3, grantObjects,
   KEY_READ_ACTIONS, KEY_WRITE_ACTIONS, OBJECT_READ_ACTIONS, OBJECT_WRITE_ACTIONS,
 } from '../private/grants';
+import { InlinePolicyRole } from '../private/inline-policy-role';
+import { acknowledgeWildcardResources } from '../private/nag';
 import { resolveRemovalPolicy } from '../private/removal-policy';
 
 const CONSTRUCT = 'LakeLayer';
@@ -227,14 +229,16 @@ export class LakeLayer extends Construct implements IDataLocation {
         throw new LakeValidationError(scope, scope.constructor.name, 'location', new Described(`the raw layer '${this.name}'`),
           'a curated layer or a table in one: raw layers are immutable (deletes are denied) and have no Spark staging lifecycle');
       }
-      this.grantReadWrite(grantee, prefix, options.tables);
+      if (grantee instanceof InlinePolicyRole) this.grantJob(grantee, prefix, access, options.tables);
+      else this.grantReadWrite(grantee, prefix, options.tables);
       this.stagingLifecycle.addPrefix(prefix);
     } else {
       if (options.tables !== undefined) {
         throw new LakeValidationError(scope, scope.constructor.name, 'tables', options.tables,
           `no tables when reading '${this.name}': a read changes no table (tables is for writesTo)`);
       }
-      this.grantRead(grantee, prefix);
+      if (grantee instanceof InlinePolicyRole) this.grantJob(grantee, prefix, access);
+      else this.grantRead(grantee, prefix);
     }
     const base = access === DataAccess.WRITE ? 'output' : 'input';
     return {
@@ -283,6 +287,54 @@ export class LakeLayer extends Construct implements IDataLocation {
       throw new LakeValidationError(this, CONSTRUCT, 'prefix', prefix, "a key prefix without a leading '/' and without wildcards, e.g. \"orders/\"");
     }
     return prefix;
+  }
+
+  /**
+   * A job role's grants: the same statements as `grantRead` / `grantReadWrite`, with what every job
+   * reading (or writing) a prefix of this layer shares (the bucket's location, the key through S3,
+   * reading the database's catalog) in one customer-managed policy of the layer attached to the role,
+   * and what is the job's own (its prefix, its tables) in the role.
+   */
+  private grantJob(role: InlinePolicyRole, prefix: string, access: DataAccess, tables?: string[]): void {
+    const write = access === DataAccess.WRITE;
+    const names = this.checkTables(tables);
+    const objectActions = write ? [...OBJECT_READ_ACTIONS, ...OBJECT_WRITE_ACTIONS] : OBJECT_READ_ACTIONS;
+    grantObjects(this.bucket, role, this.checkPrefix(prefix), objectActions, { bucketLocation: false });
+    if (names.length > 0) {
+      const database = this.database.databaseName;
+      grantCatalog(this, role, GLUE_TABLE_WRITE_ACTIONS, database, names.map(n => glueTableArn(this, database, n)));
+    }
+    role.addManagedPolicy(this.jobPolicy(write));
+  }
+
+  /** The layer's policy for the jobs that read (or write) a prefix of it, created on first use. */
+  private jobPolicy(write: boolean): iam.ManagedPolicy {
+    const id = write ? 'WritingJobsPolicy' : 'ReadingJobsPolicy';
+    const existing = this.node.tryFindChild(id);
+    if (existing) return existing as iam.ManagedPolicy;
+    const stack = Stack.of(this);
+    const policy = new iam.ManagedPolicy(this, id, {
+      description: `What every Glue job ${write ? 'writing' : 'reading'} a prefix of the ${this.name} layer (${this.node.path}) needs besides its prefix: the bucket's location, the lake key through S3 and reading the layer's catalog`,
+      statements: [
+        new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [this.bucket.bucketArn] }),
+        new iam.PolicyStatement({
+          actions: write ? KEY_WRITE_ACTIONS : KEY_READ_ACTIONS,
+          resources: [this.encryptionKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
+        }),
+        new iam.PolicyStatement({
+          actions: GLUE_READ_ACTIONS,
+          resources: [
+            stack.formatArn({ service: 'glue', resource: 'catalog' }),
+            stack.formatArn({ service: 'glue', resource: 'database', resourceName: this.database.databaseName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+            this.tableArns(),
+          ],
+        }),
+      ],
+    });
+    acknowledgeWildcardResources(policy, this, [this.tableArns()],
+      `Jobs that ${write ? 'write' : 'read'} a prefix of the layer read the definitions of its database's tables (Spark resolves the tables it reads and overwrites through the catalog); table names are data, not known at deploy time. Writes to tables are granted per job, on named tables only.`);
+    return policy;
   }
 
   /** The ARN of every table of the layer's database. */

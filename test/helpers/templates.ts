@@ -53,9 +53,24 @@ export class AppTemplates {
     throw new Error(`not a reference to a resource: ${JSON.stringify(value)}`);
   }
 
-  /** Every statement of the identity policies attached to the role (by `<stack>/<logical id>` of the role). */
+  /**
+   * Every statement of the identity policies of the role (by `<stack>/<logical id>` of the role):
+   * `AWS::IAM::Policy` resources attached to it, its inline policies and the customer-managed
+   * policies it lists (in its own stack or imported from another).
+   */
   public roleStatements(roleId: string): Array<{ stack: string; statement: any }> {
     const found: Array<{ stack: string; statement: any }> = [];
+    const [roleStack, roleLogicalId] = roleId.split('/');
+    const role = this.templates[roleStack]?.Resources?.[roleLogicalId];
+    for (const p of role?.Properties?.Policies ?? []) for (const statement of p.PolicyDocument.Statement) found.push({ stack: roleStack, statement });
+    for (const arn of role?.Properties?.ManagedPolicyArns ?? []) {
+      const managedId = this.tryResourceOf(roleStack, arn);
+      if (!managedId) continue;
+      const [managedStack, managedLogicalId] = managedId.split('/');
+      const managed = this.templates[managedStack]?.Resources?.[managedLogicalId];
+      if (managed?.Type !== 'AWS::IAM::ManagedPolicy') continue;
+      for (const statement of managed.Properties.PolicyDocument.Statement) found.push({ stack: managedStack, statement });
+    }
     for (const [stackName, template] of Object.entries(this.templates)) {
       for (const resource of Object.values<any>(template.Resources ?? {})) {
         if (resource.Type !== 'AWS::IAM::Policy') continue;

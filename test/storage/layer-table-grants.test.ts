@@ -6,15 +6,16 @@ import { GLUE_PARTITION_WRITE_ACTIONS, GLUE_READ_ACTIONS } from '../../src/priva
 import { customersTable } from '../catalog/fixtures';
 import { render } from '../helpers/render';
 import { lakeStack, script } from '../processing/fixtures';
+import { roleStatements } from '../helpers/iam';
 
 const GLUE = 'arn:aws:glue:eu-west-1:111111111111';
 const DDL = ['glue:CreateTable', 'glue:UpdateTable', 'glue:DeleteTable', 'glue:BatchDeleteTable'];
 
-/** The statements of a role's default policy, resources rendered (a layer's database as its layer name). */
+/** The statements of a role's policies (own and managed), resources rendered (a layer's database as its layer name). */
 function statements(role: iam.IRole): { actions: string[]; resources: string[] }[] {
   const stack = Stack.of(role);
-  const policyId = stack.getLogicalId(role.node.findChild('DefaultPolicy').node.defaultChild as any);
-  const doc = Template.fromStack(stack).toJSON().Resources[policyId].Properties.PolicyDocument.Statement as any[];
+  // Everything the role may do: its own policy and the managed policies it has (the layers' shared job policies).
+  const doc = roleStatements(Template.fromStack(stack), role, { managed: true });
   return doc.map(s => ({ actions: [].concat(s.Action), resources: [].concat(s.Resource).map(r => render(r).replace(/<Lake(Bronze|Silver|Gold)Database\w+>/, (_, l: string) => l.toLowerCase())) }));
 }
 
