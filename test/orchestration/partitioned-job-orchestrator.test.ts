@@ -11,15 +11,15 @@ import { expectNoNagFindings, nagV2Errors } from '../helpers/nag';
 import { normalisedTemplate } from '../helpers/snapshot';
 import { EMULATOR_TEST_TIMEOUT_MS } from '../helpers/timeouts';
 import { lakeStack, onlyResource, script } from '../processing/fixtures';
+import { statementsOfRoleId } from '../helpers/iam';
 
 jest.setTimeout(EMULATOR_TEST_TIMEOUT_MS);
 
-/** The statements of the inline policy attached to the role whose logical id starts with `rolePrefix`. */
+/** The statements of the role whose logical id starts with `rolePrefix`: its inline policy, or the one policy attached to it. */
 function statementsOf(template: Template, rolePrefix: string): any[] {
-  const policies = template.findResources('AWS::IAM::Policy');
-  const found = Object.values(policies).filter((p: any) => (p.Properties.Roles ?? []).some((r: any) => String(r.Ref).startsWith(rolePrefix)));
-  if (found.length !== 1) throw new Error(`expected one policy for ${rolePrefix}, found ${found.length}`);
-  return (found[0] as any).Properties.PolicyDocument.Statement;
+  const roles = Object.entries(template.findResources('AWS::IAM::Role')).filter(([id]) => id.startsWith(rolePrefix));
+  if (roles.length !== 1) throw new Error(`expected one role ${rolePrefix}, found ${roles.length}`);
+  return statementsOfRoleId(template.toJSON().Resources, roles[0][0]);
 }
 
 /** `{ action -> resources }` of a list of statements (actions and resources as lists). */
