@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -17,6 +17,7 @@ import {
 import { DEFAULT_LOG_RETENTION, denyGrantsExceptForAwsResources } from '../private/control-tower';
 import { LakeValidationError } from '../private/errors';
 import { grantKeyThroughService } from '../private/grants';
+import { lambdaExecutionRole } from '../private/inline-policy-role';
 import { allowCloudWatchLogs, requireLogRetention } from '../private/logs';
 import { acknowledgeNag, HIPAA, inPacks, NIST, PCI, SERVERLESS } from '../private/nag';
 import { resolveRemovalPolicy } from '../private/removal-policy';
@@ -184,6 +185,10 @@ export class PiiTokenizer extends Construct {
   /** The tokenize function. */
   public readonly tokenizeFunction: lambda.Function;
 
+  /** The names of the functions' roles (the keys' policies name them). */
+  private readonly tokenizeRoleName: string;
+  private readonly detokenizeRoleName: string;
+
   /** The detokenize function. */
   public readonly detokenizeFunction: lambda.Function;
 
@@ -267,8 +272,14 @@ export class PiiTokenizer extends Construct {
       [ENV_VALUE_KEY_ARN]: this.valueKey.keyArn,
       [ENV_TOKEN_PREFIX]: this.tokenPrefix,
     };
+    // Named roles: the keys' policies name them by ARN (only these roles may use the keys) while the
+    // roles' inline policies reference the keys; a reference to the role from a key policy would be a cycle.
+    const roleName = (suffix: string) => `${Names.uniqueResourceName(this, { maxLength: 64 - suffix.length - 1, separator: '-' })}-${suffix}`;
+    this.tokenizeRoleName = roleName('tokenize');
+    this.detokenizeRoleName = roleName('detokenize');
     this.tokenizeFunction = new TokenizeFunction(this, 'Tokenize', {
       ...common,
+      role: lambdaExecutionRole(this, 'TokenizeRole', `Runs the tokenize function of ${this.node.path}`, this.tokenizeRoleName),
       description: `Tokenizes values for ${this.node.path}: {"values": [...]} -> {"tokens": [...]}`,
       logGroup: this.logGroup('TokenizeLogs', retentionDays, removalPolicy),
       environment: {
@@ -279,6 +290,7 @@ export class PiiTokenizer extends Construct {
     });
     this.detokenizeFunction = new DetokenizeFunction(this, 'Detokenize', {
       ...common,
+      role: lambdaExecutionRole(this, 'DetokenizeRole', `Runs the detokenize function of ${this.node.path}`, this.detokenizeRoleName),
       description: `Detokenizes tokens of ${this.node.path}: {"tokens": [...]} -> {"values": [...]}`,
       logGroup: this.logGroup('DetokenizeLogs', retentionDays, removalPolicy),
       environment,
@@ -408,8 +420,10 @@ export class PiiTokenizer extends Construct {
    * policy update, which CloudTrail records.
    */
   private restrictKeys(): void {
-    const tokenizeRole = this.tokenizeFunction.role!.roleArn;
-    const detokenizeRole = this.detokenizeFunction.role!.roleArn;
+    const stack = Stack.of(this);
+    const roleArn = (name: string) => stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: name });
+    const tokenizeRole = roleArn(this.tokenizeRoleName);
+    const detokenizeRole = roleArn(this.detokenizeRoleName);
     const denyExcept = (sid: string, actions: string[], allowed?: string) => new iam.PolicyStatement({
       sid,
       effect: iam.Effect.DENY,
@@ -425,17 +439,20 @@ export class PiiTokenizer extends Construct {
   }
 
   private acknowledgeFunction(fn: lambda.Function, reserved: boolean): void {
-    const policy = fn.role!.node.tryFindChild('DefaultPolicy')!;
-    acknowledgeOwnPolicy(policy);
-    acknowledgeNag(policy, {
+    const role = fn.role!;
+    acknowledgeOwnPolicy(role);
+    acknowledgeNag(role, {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) does not support resource-level permissions.',
     });
     const runtime = 'The library pins Node.js 22, a supported Lambda runtime, because the handler is bundled and tested for it; moving to a newer runtime is a library release, not a synth-time choice.';
     const synchronous = 'The function is invoked synchronously (RequestResponse) by jobs and services: an error is returned to the caller, who retries the batch; there is no asynchronous event to send to a dead-letter queue.';
     const vpc = 'The function calls only the DynamoDB and KMS APIs over TLS with IAM authentication and has no network-reachable endpoint (no function URL; invoked through IAM only); a VPC would add NAT or endpoint cost without reducing exposure.';
-    acknowledgeNag(fn,
+    acknowledgeNag(role,
       { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'The function writes only to its own log group; the AWS managed basic execution policy is the standard way to grant it.' },
+      { id: 'Serverless-LambdaStarPermissions', reason: 'The only wildcard is X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords), which supports no resource-level permissions; no action is a wildcard.' },
+    );
+    acknowledgeNag(fn,
       { id: 'AwsSolutions-L1', reason: runtime },
       { id: 'Serverless-LambdaLatestVersion', reason: runtime },
       ...inPacks('LambdaDLQ', synchronous, HIPAA, NIST, PCI, SERVERLESS),

@@ -80,10 +80,11 @@ export class InlinePolicyRole extends iam.Role {
  * policy (its log group) and every grant inline (`InlinePolicyRole`), instead of aws-cdk-lib's
  * default role and its separate `DefaultPolicy`.
  */
-export function lambdaExecutionRole(scope: Construct, id: string, description: string): InlinePolicyRole {
+export function lambdaExecutionRole(scope: Construct, id: string, description: string, roleName?: string): InlinePolicyRole {
   return new InlinePolicyRole(scope, id, {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole')],
     description,
+    roleName,
   });
 }

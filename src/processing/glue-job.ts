@@ -355,6 +355,8 @@ export class GlueJob extends glue.JobBase {
     v.tags(props.tags ?? {});
 
     this.shared = props.shared ?? SharedJobResources.of(this);
+    // Glue 3.0 and 4.0 write continuous logs to the security configuration's logs-v2 group.
+    if (glueVersion === glue.GlueVersion.V3_0 || glueVersion === glue.GlueVersion.V4_0) this.shared._useContinuousLogGroup();
     // The job's own grants go inline in its role (one resource per job, not two); what every job of
     // the shared resources needs is their managed policy, attached here.
     this.role = new InlinePolicyRole(this, 'Role', {

@@ -131,8 +131,14 @@ export class SharedJobResources extends Construct {
    */
   public readonly logGroupPrefix: string;
 
-  /** The log groups every job writes to (one log stream prefix per job): error, output and continuous (logs-v2). */
-  public readonly logGroups: logs.ILogGroup[];
+  /**
+   * The log groups the jobs write to (one log stream prefix per job): error and output, and the
+   * continuous-logging group (logs-v2) once a Glue 3.0 or 4.0 job uses these resources (Glue 5.0
+   * and later write to the first two only).
+   */
+  public get logGroups(): logs.ILogGroup[] {
+    return this.continuousLogGroup ? [...this.customLogGroups, this.continuousLogGroup] : [...this.customLogGroups];
+  }
 
   /** How long logs are kept. */
   public readonly logRetention: Duration;
@@ -151,6 +157,9 @@ export class SharedJobResources extends Construct {
   public readonly jobPolicy: iam.ManagedPolicy;
 
   private readonly notifications: FailureNotifications;
+  private readonly customLogGroups: logs.ILogGroup[];
+  private readonly logRetentionDays: logs.RetentionDays;
+  private continuousLogGroup?: logs.ILogGroup;
 
   constructor(scope: Construct, id: string, props: SharedJobResourcesProps = {}) {
     super(scope, id);
@@ -216,16 +225,11 @@ export class SharedJobResources extends Construct {
     // Created here, encrypted and with a retention, before any job writes: Glue would otherwise
     // create them with neither. The names are those Glue writes to for this security configuration.
     this.logGroupPrefix = `/aws-glue/jobs/${name}`;
-    this.logGroups = [
-      ['ErrorLogGroup', `${this.logGroupPrefix}/error`],
-      ['OutputLogGroup', `${this.logGroupPrefix}/output`],
-      ['ContinuousLogGroup', continuousLogGroupName(name)],
-    ].map(([groupId, logGroupName]) => new logs.LogGroup(this, groupId, {
-      logGroupName,
-      encryptionKey: this.encryptionKey,
-      retention: retentionDays as logs.RetentionDays,
-      removalPolicy,
-    }));
+    this.logRetentionDays = retentionDays as logs.RetentionDays;
+    this.customLogGroups = [
+      this.createLogGroup('ErrorLogGroup', `${this.logGroupPrefix}/error`),
+      this.createLogGroup('OutputLogGroup', `${this.logGroupPrefix}/output`),
+    ];
 
     this.notifications = new FailureNotifications(this, 'FailureNotifications');
     this.jobPolicy = this.createJobPolicy();
@@ -304,6 +308,25 @@ export class SharedJobResources extends Construct {
       })),
     );
     return policy;
+  }
+
+  /**
+   * Creates the continuous-logging log group Glue 3.0 and 4.0 jobs write to (once), encrypted and with
+   * the retention, before any such job runs. Called by the jobs that need it.
+   *
+   * @internal
+   */
+  public _useContinuousLogGroup(): void {
+    this.continuousLogGroup ??= this.createLogGroup('ContinuousLogGroup', continuousLogGroupName(this.securityConfigurationName));
+  }
+
+  private createLogGroup(id: string, logGroupName: string): logs.LogGroup {
+    return new logs.LogGroup(this, id, {
+      logGroupName,
+      encryptionKey: this.encryptionKey,
+      retention: this.logRetentionDays,
+      removalPolicy: this.removalPolicy,
+    });
   }
 
   /** The key prefix of a job's temporary directory. */

@@ -9,6 +9,10 @@ import { newStack, script } from '../processing/fixtures';
 
 const ref = (id: string) => ({ Ref: id });
 const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+/** The ARN a key policy names a role by: built from the role's RoleName (a reference would be a cycle). */
+const roleArnByName = (resources: any, roleId: string) => ({
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::111111111111:role/${resources[roleId].Properties.RoleName}`]],
+});
 /** The logical id of a construct's CloudFormation resource (through L2 wrappers such as `GlueJob`). */
 function logicalId(construct: IConstruct): string {
   let node = construct;
@@ -225,7 +229,7 @@ describe('keys', () => {
         Principal: { AWS: '*' },
         Action: 'kms:Decrypt',
         Resource: '*',
-        Condition: { ArnNotEquals: { 'aws:PrincipalArn': arnOf(ids.detokenizeRole) } },
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': roleArnByName(resources, ids.detokenizeRole) } },
       },
       { Sid: 'NoReEncryption', Effect: 'Deny', Principal: { AWS: '*' }, Action: 'kms:ReEncrypt*', Resource: '*' },
       {
@@ -234,7 +238,7 @@ describe('keys', () => {
         Principal: { AWS: '*' },
         Action: 'kms:GenerateDataKey*',
         Resource: '*',
-        Condition: { ArnNotEquals: { 'aws:PrincipalArn': arnOf(ids.tokenizeRole) } },
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': roleArnByName(resources, ids.tokenizeRole) } },
       },
     ]);
   });
@@ -258,7 +262,7 @@ describe('keys', () => {
         Principal: { AWS: '*' },
         Action: ['kms:GenerateMac', 'kms:VerifyMac'],
         Resource: '*',
-        Condition: { ArnNotEquals: { 'aws:PrincipalArn': arnOf(ids.tokenizeRole) } },
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': roleArnByName(resources, ids.tokenizeRole) } },
       },
     ]);
   });
@@ -333,7 +337,7 @@ describe('functions', () => {
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
   });
 
-  test('the roles are assumed by Lambda and have only the basic execution managed policy', () => {
+  test('the roles are assumed by Lambda, have only the basic execution managed policy and their grants inline', () => {
     for (const roleId of [ids.tokenizeRole, ids.detokenizeRole]) {
       const role = resources[roleId].Properties;
       expect(role.AssumeRolePolicyDocument.Statement).toEqual([
@@ -342,7 +346,12 @@ describe('functions', () => {
       expect(role.ManagedPolicyArns).toEqual([
         { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']] },
       ]);
-      expect(role.Policies).toBeUndefined();
+      // Their grants are inline in the role (one policy, no separate AWS::IAM::Policy).
+      expect(role.Policies.map((p: any) => p.PolicyName)).toEqual(['Grants']);
+      expect(Object.values(resources).filter((r: any) => r.Type === 'AWS::IAM::Policy'
+        && r.Properties.Roles.some((x: any) => x.Ref === roleId))).toEqual([]);
+      // Named (the key policies name it), unique in the account: stack, path and a hash.
+      expect(role.RoleName).toMatch(/^Stack-Pii-[0-9A-F]{8}-(de)?tokenize$/);
     }
   });
 

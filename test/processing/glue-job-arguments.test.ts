@@ -257,7 +257,7 @@ describe('a layer prefix bound to a job is a folder', () => {
     new GlueJob(stack, 'Job', { script: script() }).readsFrom(lake.bronze, { prefix: 'orders' });
     const args = defaultArguments(stack);
     expect(JSON.stringify(args['--input_bronze_path'])).toMatch(/\/orders\/"\]\]\}$/);
-    const policies = JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    const policies = JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Role'));
     expect(policies).toContain('/orders/*');
     expect(policies).not.toMatch(/\/orders\*"/);
   });

@@ -9,9 +9,9 @@ import { lakeStack, newStack, onlyResource, script } from './fixtures';
 import { BookmarkedJob, GlueJob, SharedJobResources } from '../../src';
 import { EVENT_PATTERN_LIMIT } from '../../src/processing/failure-notifications';
 import { REPROCESS_STATE_MACHINE_TAG } from '../../src/processing/reprocess-tag';
+import { roleStatements as statementsOfRole } from '../helpers/iam';
 import { expectNoNagFindings, nagV2Errors } from '../helpers/nag';
 import { render } from '../helpers/render';
-import { roleStatements as statementsOfRole } from '../helpers/iam';
 
 /** The statements of the job role's policy, by Sid when they have one. */
 function roleStatements(template: Template, job: GlueJob): any[] {
@@ -106,9 +106,8 @@ describe('GlueJob defaults', () => {
     expect(args['--enable-continuous-cloudwatch-log']).toBe('true');
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup')).map((g: any) => g.Properties);
     const names = groups.map(g => g.LogGroupName);
-    expect(names).toEqual(expect.arrayContaining([
-      `${prefix}/error`, `${prefix}/output`, `/aws-glue/jobs/logs-v2-${job.shared.securityConfigurationName}`,
-    ]));
+    // Glue 5.0 writes to the two custom groups; the logs-v2 group exists only for Glue 3.0 and 4.0 jobs.
+    expect(names.sort()).toEqual([`${prefix}/error`, `${prefix}/output`]);
     for (const g of groups) {
       expect(g.RetentionInDays).toBe(365);
       expect(g.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^CdkGlueLakeSharedJobResourcesKey/), 'Arn'] });
@@ -123,6 +122,9 @@ describe('GlueJob defaults', () => {
       }
     }
     expect(globs.some((g: RegExp) => g.test('arn:aws:logs:eu-west-1:111111111111:log-group:/aws-glue/jobs/output'))).toBe(false);
+    // The continuous-logging group of Glue 3.0 and 4.0 is covered too.
+    const v2 = `arn:aws:logs:eu-west-1:111111111111:log-group:/aws-glue/jobs/logs-v2-${job.shared.securityConfigurationName}:log-stream:jr_1`;
+    expect(globs.some((g: RegExp) => g.test(v2))).toBe(true);
   });
 
   test('the key lets CloudWatch Logs use it for log groups of this account and region only', () => {
@@ -324,7 +326,7 @@ describe('GlueJob props', () => {
     const template = Template.fromStack(second);
     template.resourceCountIs('AWS::Glue::SecurityConfiguration', 1);
     template.resourceCountIs('AWS::KMS::Key', 1);
-    template.resourceCountIs('AWS::Logs::LogGroup', 3);
+    template.resourceCountIs('AWS::Logs::LogGroup', 2);
     // One more job adds its role (its policy inline) and the job: two resources.
     expect(Object.keys(template.toJSON().Resources).length - before).toBe(2);
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
@@ -651,6 +653,24 @@ describe('BookmarkedJob reprocessing tag (how the CLI finds the state machine fr
     expect(new Set(names).size).toBe(2);
   });
 
+  test('a Glue 4.0 job gets the continuous-logging group (logs-v2) of the security configuration, encrypted with the retention; a 5.0 job does not', () => {
+    const five = newStack();
+    new GlueJob(five, 'Five', { script: script() });
+    expect(Object.values(Template.fromStack(five).findResources('AWS::Logs::LogGroup')).map((g: any) => g.Properties.LogGroupName))
+      .not.toContainEqual(expect.stringContaining('logs-v2'));
+    const four = newStack();
+    const job = new GlueJob(four, 'Four', { script: script(), glueVersion: glue.GlueVersion.V4_0 });
+    new GlueJob(four, 'AnotherFour', { script: script(), glueVersion: glue.GlueVersion.V4_0 });
+    const groups = Object.values(Template.fromStack(four).findResources('AWS::Logs::LogGroup')).map((g: any) => g.Properties)
+      .filter(g => g.LogGroupName.includes('logs-v2'));
+    expect(groups).toEqual([expect.objectContaining({
+      LogGroupName: `/aws-glue/jobs/logs-v2-${job.shared.securityConfigurationName}`,
+      RetentionInDays: 365,
+      KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^CdkGlueLakeSharedJobResourcesKey/), 'Arn'] },
+    })]);
+    expect(job.shared.logGroups).toHaveLength(3);
+  });
+
   test('no cycle: the stack synthesizes and the job depends on nothing of the state machine, which references the job', () => {
     const stack = newStack();
     const job = new BookmarkedJob(stack, 'Events', { script: script(), tags: { team: 'data' } });
@@ -663,7 +683,7 @@ describe('BookmarkedJob reprocessing tag (how the CLI finds the state machine fr
     expect(refs).toEqual(['"Ref":"AWS::Partition"']);
     // The other direction exists: the state machine's definition and role policy name the job.
     expect(JSON.stringify(template.toJSON().Resources[smIds[0]].Properties)).toContain(jobId);
-    expect(JSON.stringify(policyOfRole(template, smIds[1]).Properties)).toContain(jobId);
+    expect(JSON.stringify(statementsOfRole(template, job.reprocessStateMachine!.role))).toContain(jobId);
   });
 });
 
