@@ -7,6 +7,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { GLUE_MIN_SCHEDULE_MINUTES, toGlueCron } from './glue-schedule';
+import { JobSchedules } from './job-schedules';
 import { SharedJobResources } from './shared-job-resources';
 import { Described, LakeValidationError } from '../private/errors';
 import { InlinePolicyRole } from '../private/inline-policy-role';
@@ -244,7 +245,8 @@ export interface GlueJobProps {
   /**
    * Runs the job on a schedule (a Glue scheduled trigger). Glue schedules are cron expressions;
    * a rate is converted to the equivalent cron when one exists (`rate(15 minutes)`,
-   * `rate(2 hours)`, `rate(1 day)`).
+   * `rate(2 hours)`, `rate(1 day)`). The jobs of a stack with the same schedule share one trigger
+   * (up to 50 jobs per trigger, Glue's quota), each started as its own run.
    *
    * @default - no schedule
    */
@@ -582,14 +584,8 @@ export class GlueJob extends glue.JobBase {
       v.fail('schedule', schedule.expressionString,
         "a cron expression with 6 fields and '?' in day-of-month or day-of-week, e.g. cron(0 2 * * ? *), or a rate with a cron equivalent (minutes dividing 60, hours dividing 24, 1 day)");
     }
-    const cron = result.cron;
-    new glue.CfnTrigger(this, 'Schedule', {
-      type: 'SCHEDULED',
-      schedule: cron,
-      startOnCreation: true,
-      description: `Starts ${this.node.path} on ${schedule.expressionString}`,
-      actions: [{ jobName: this.jobName }],
-    });
+    // The jobs of a stack on the same schedule share one trigger (one resource per schedule, not per job).
+    JobSchedules.of(this).add(result.cron, this.jobName, this.node.path);
   }
 
   /** What the job needs to run: its code, the temporary directory, the key, logs and metrics. */

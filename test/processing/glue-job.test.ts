@@ -434,6 +434,32 @@ describe('scheduling and chaining', () => {
     }));
   });
 
+  test('jobs of a stack on one schedule share one trigger, up to 50 jobs each; other schedules and stacks get their own', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const daily = events.Schedule.cron({ minute: '0', hour: '2' });
+    const jobs = Array.from({ length: 51 }, (_, i) => new GlueJob(stack, `Daily${i}`, { script: script(), schedule: daily }));
+    const hourly = new GlueJob(stack, 'Hourly', { script: script(), schedule: events.Schedule.rate(Duration.hours(1)) });
+    // The same expression written as a rate and as a cron is one schedule.
+    const alsoHourly = new GlueJob(stack, 'AlsoHourly', { script: script(), schedule: events.Schedule.expression('cron(0 * * * ? *)') });
+    const other = new Stack(app, 'Other', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const elsewhere = new GlueJob(other, 'Daily', { script: script(), schedule: daily });
+    const triggers = Object.values(Template.fromStack(stack).findResources('AWS::Glue::Trigger')).map((t: any) => t.Properties);
+    const names = (t: any) => t.Actions.map((a: any) => a.JobName);
+    const resolveName = (j: GlueJob) => Stack.of(j).resolve(j.jobName);
+    expect(triggers.map(t => [t.Type, t.Schedule, t.StartOnCreation, t.Actions.length])).toEqual([
+      ['SCHEDULED', 'cron(0 2 * * ? *)', true, 50],
+      ['SCHEDULED', 'cron(0 2 * * ? *)', true, 1],
+      ['SCHEDULED', 'cron(0 * * * ? *)', true, 2],
+    ]);
+    expect([...names(triggers[0]), ...names(triggers[1])]).toEqual(jobs.map(resolveName));
+    expect(names(triggers[2])).toEqual([resolveName(hourly), resolveName(alsoHourly)]);
+    expect(triggers[2].Description).toBe('Starts on cron(0 * * * ? *) the Glue jobs Stack/Hourly, Stack/AlsoHourly');
+    expect(triggers[0].Description.length).toBeLessThanOrEqual(2048);
+    const otherTriggers = Object.values(Template.fromStack(other).findResources('AWS::Glue::Trigger')).map((t: any) => t.Properties);
+    expect(otherTriggers.map(names)).toEqual([[Stack.of(elsewhere).resolve(elsewhere.jobName)]]);
+  });
+
   test('runsAfter starts the job when every upstream run SUCCEEDS (one conditional trigger)', () => {
     const stack = newStack();
     const bronze = new GlueJob(stack, 'ToSilver', { script: script() });
