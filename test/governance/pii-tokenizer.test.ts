@@ -248,8 +248,10 @@ describe('keys', () => {
     expect(resources[ids.detokenizeRole].Type).toBe('AWS::IAM::Role');
     expect(resources[ids.detokenize].Properties.Role).toEqual(arnOf(ids.detokenizeRole));
     expect(resources[ids.tokenize].Properties.Role).toEqual(arnOf(ids.tokenizeRole));
-    const decrypt = bySid(valueKey, 'OnlyDetokenizeDecrypts');
-    expect(JSON.stringify(decrypt)).not.toContain(ids.tokenizeRole);
+    const decrypt = JSON.stringify(bySid(valueKey, 'OnlyDetokenizeDecrypts'));
+    expect(decrypt).toContain(`:role/${resources[ids.detokenizeRole].Properties.RoleName}"`);
+    expect(decrypt).not.toContain(`:role/${resources[ids.tokenizeRole].Properties.RoleName}"`);
+    expect(decrypt).not.toContain(ids.tokenizeRole);
   });
 
   test('the fingerprint key policy: only the tokenize role generates or verifies MACs', () => {
