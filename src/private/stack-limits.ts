@@ -1,4 +1,6 @@
-import { Annotations, CfnResource, Stack } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Annotations, CfnResource, type ISynthesisSession, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /** CloudFormation's limits for one stack (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html). */
@@ -36,37 +38,45 @@ export interface StackSize {
 }
 
 /**
- * Watches the stack of `scope` (once per stack): at synthesis, after the references are resolved, a
- * validation measures the template and warns (`cdk-glue-lake:stackNearLimit`) when it passes 80% of
- * CloudFormation's 500 resources or 1,000,000 bytes.
+ * Watches the stack of `scope` (once per stack): right after aws-cdk-lib writes the stack's
+ * template, the file is measured (the bytes CloudFormation counts, indentation included) and
+ * `cdk-glue-lake:stackNearLimit` is added when it passes 80% of CloudFormation's 500 resources or
+ * 1,000,000 bytes. Measuring the written file costs no second rendering of the template. The hook is
+ * aws-cdk-lib's `Stack._synthesizeTemplate` (internal; the scale tests fail if it stops being called).
  */
 export function watchStackLimits(scope: IConstruct): void {
   const stack = Stack.of(scope);
   if (watched.has(stack)) return;
   watched.add(stack);
-  stack.node.addValidation({
-    validate: () => {
-      const size = measureStack(stack);
-      if (size === undefined) return [];
-      const message = nearLimitMessage(stack, size);
-      if (message) Annotations.of(stack).addWarningV2(STACK_NEAR_LIMIT_WARNING, message);
-      return [];
-    },
-  });
+  const target = stack as unknown as { _synthesizeTemplate?: (session: ISynthesisSession, ...rest: unknown[]) => unknown };
+  const synthesizeTemplate = target._synthesizeTemplate;
+  if (typeof synthesizeTemplate !== 'function') return;
+  target._synthesizeTemplate = function (this: Stack, session: ISynthesisSession, ...rest: unknown[]) {
+    const result = synthesizeTemplate.call(this, session, ...rest);
+    const text = fs.readFileSync(path.join(session.assembly.outdir, stack.templateFile), 'utf-8');
+    const message = nearLimitMessage(stack, measureTemplate(stack, text));
+    if (message) Annotations.of(stack).addWarningV2(STACK_NEAR_LIMIT_WARNING, message);
+    return result;
+  };
 }
 
 /**
- * The stack's template as aws-cdk-lib will render it: its resources (the stack's own, not nested
- * stacks') and its size in bytes, with indentation as the synthesizer writes it. Undefined when
- * aws-cdk-lib offers no way to render it (the method is internal to aws-cdk-lib).
+ * What a stack's written template holds: its resources (the stack's own, not nested stacks') and its
+ * size in bytes as written; the contributors are computed only when the stack is near a limit.
  */
-export function measureStack(stack: Stack): StackSize | undefined {
-  const render = (stack as unknown as { _toCloudFormation?: () => Record<string, unknown> })._toCloudFormation;
-  if (typeof render !== 'function') return undefined;
-  const template = render.call(stack) as { Resources?: Record<string, unknown> };
-  const minified = Boolean((stack as unknown as { _suppressTemplateIndentation?: boolean })._suppressTemplateIndentation);
-  const serialize = (x: unknown) => Buffer.byteLength(minified ? JSON.stringify(x) : JSON.stringify(x, undefined, 1));
+export function measureTemplate(stack: Stack, text: string): StackSize {
+  const template = JSON.parse(text) as { Resources?: Record<string, unknown> };
   const resources = template.Resources ?? {};
+  const bytes = Buffer.byteLength(text);
+  const minified = !text.includes('\n');
+  const count = Object.keys(resources).length;
+  const near = count >= NEAR_LIMIT_SHARE * STACK_RESOURCE_LIMIT || bytes >= NEAR_LIMIT_SHARE * TEMPLATE_BYTES_LIMIT;
+  return { resources: count, bytes, minified, contributors: near ? contributorsOf(stack, resources, minified) : [] };
+}
+
+/** The stack's direct children grouped by class, with their resources and bytes, biggest first. */
+function contributorsOf(stack: Stack, resources: Record<string, unknown>, minified: boolean): StackContributor[] {
+  const serialize = (x: unknown) => Buffer.byteLength(minified ? JSON.stringify(x) : JSON.stringify(x, undefined, 1));
   const byLogicalId = new Map<string, IConstruct>();
   for (const node of stack.node.findAll()) {
     if (CfnResource.isCfnResource(node) && Stack.of(node) === stack) {
@@ -84,14 +94,9 @@ export function measureStack(stack: Stack): StackSize | undefined {
     entry.bytes += serialize({ [id]: resource });
     contributors.set(kind, entry);
   }
-  return {
-    resources: Object.keys(resources).length,
-    bytes: serialize(template),
-    minified,
-    contributors: [...contributors.entries()]
-      .map(([kind, c]) => ({ kind, constructs: c.tops.size, resources: c.resources, bytes: c.bytes }))
-      .sort((a, b) => b.bytes - a.bytes || a.kind.localeCompare(b.kind)),
-  };
+  return [...contributors.entries()]
+    .map(([kind, c]) => ({ kind, constructs: c.tops.size, resources: c.resources, bytes: c.bytes }))
+    .sort((x, y) => y.bytes - x.bytes || x.kind.localeCompare(y.kind));
 }
 
 /** The warning for a stack past 80% of either limit, or undefined. */
