@@ -91,6 +91,19 @@ export const ENV_MAX_CONCURRENT_PARTITIONS = 'MAX_CONCURRENT_PARTITIONS';
 /** The most executions one dispatch may start, and the highest accepted `MAX_CONCURRENT_PARTITIONS`. */
 export const MAX_CONCURRENT_PARTITIONS_LIMIT = 1000;
 
+/**
+ * The properties of a `Custom::PartitionRegistrySeed` custom resource (besides `ServiceToken`), read
+ * by the seed Lambda. CloudFormation passes every property value to the provider as a string.
+ */
+/** The registry table's name (not a property named `...Name`: it names no resource of its own). */
+export const SEED_TABLE_NAME = 'RegistryTable';
+/** The chunk's partitions as one JSON string: `{"<partitionId>": <frequency in minutes>, ...}`. */
+export const SEED_PARTITIONS = 'Partitions';
+/** The chunk's index (`0`, `1`, ...): part of the physical resource id. */
+export const SEED_CHUNK_INDEX = 'Chunk';
+/** The most partitions one seed custom resource carries. */
+export const SEED_CHUNK_SIZE = 100;
+
 /** What `takeOverExecution` holds in an execution's input when no stale lock is taken over. */
 export const NO_TAKE_OVER = 'none';
 

@@ -21,17 +21,13 @@
 import * as http from 'http';
 import * as https from 'https';
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { DUE_AT, FREQUENCY_MINUTES, MAX_FREQUENCY_MINUTES, PARTITION_ID, PARTITION_ID_EXPECTED, PARTITION_ID_PATTERN, SCHEDULE, SCHEDULE_ACTIVE } from './registry';
+import {
+  DUE_AT, FREQUENCY_MINUTES, MAX_FREQUENCY_MINUTES, PARTITION_ID, PARTITION_ID_EXPECTED, PARTITION_ID_PATTERN, SCHEDULE, SCHEDULE_ACTIVE,
+  SEED_CHUNK_INDEX, SEED_CHUNK_SIZE, SEED_PARTITIONS, SEED_TABLE_NAME,
+} from './registry';
 import { errorName, jsonLogger, mapWithConcurrency, type Logger } from '../private/handler-runtime';
 
-/** The custom resource's properties (besides `ServiceToken`), as the construct writes them. */
-export const SEED_TABLE_NAME = 'TableName';
-/** `{"<partitionId>": <frequency in minutes>, ...}` as a JSON string. */
-export const SEED_PARTITIONS = 'Partitions';
-/** The chunk's index (0, 1, ...) as a string: part of the physical resource id. */
-export const SEED_CHUNK_INDEX = 'Chunk';
-/** The most partitions one custom resource carries. */
-export const SEED_CHUNK_SIZE = 100;
+export { SEED_CHUNK_INDEX, SEED_CHUNK_SIZE, SEED_PARTITIONS, SEED_TABLE_NAME };
 /** Attempts per UpdateItem call (the first one included): the SDK's standard retry backs off on throttling. */
 export const SDK_MAX_ATTEMPTS = 5;
 /** UpdateItem calls in flight at once. */

@@ -64,42 +64,97 @@ describe('registry', () => {
     }]);
   });
 
-  test('declared partitions are upserted at deploy time: frequency set, state kept', () => {
+  test('declared partitions are seeded at deploy time by one custom resource per 100, answered by the orchestrator\'s seed function', () => {
     const seed = onlyResource(template, 'Custom::PartitionRegistrySeed');
-    const create = JSON.parse(stack.resolve(seed.props.Create)['Fn::Join'][1].map((p: unknown) => (typeof p === 'string' ? p : '<table>')).join(''));
-    expect(create).toMatchObject({ service: 'DynamoDB', action: 'transactWriteItems', logApiResponseData: false });
-    expect(create.parameters.TransactItems).toEqual(['acme', 'globex'].map(id => ({
-      Update: {
-        TableName: '<table>',
-        Key: { partitionId: { S: id } },
-        UpdateExpression: 'SET #f = :f, #s = if_not_exists(#s, :active), #d = if_not_exists(#d, :zero)',
-        ExpressionAttributeNames: { '#f': 'frequencyMinutes', '#s': 'schedule', '#d': 'dueAt' },
-        ExpressionAttributeValues: { ':f': { N: '1440' }, ':active': { S: 'active' }, ':zero': { N: '0' } },
+    const seedFnId = stack.getLogicalId(stack.node.findChild('Providers').node.findChild('SeedFunction').node.defaultChild as any);
+    expect(seed.logicalId).toMatch(/^ProvidersRegistrySeed0/);
+    // CloudFormation passes property values as strings: the partitions are one JSON string.
+    expect(seed.props).toEqual({
+      ServiceToken: arnOf(seedFnId),
+      RegistryTable: ref(tableId),
+      Chunk: '0',
+      Partitions: '{"acme":1440,"globex":1440}',
+    });
+    expect(template.toJSON().Resources[seed.logicalId].DeletionPolicy).toBe('Delete');
+  });
+
+  test('the seed is a dedicated function, not aws-cdk-lib\'s generic AWS SDK provider: its role may only update registry items and use the key through DynamoDB', () => {
+    const resources = template.toJSON().Resources;
+    expect(Object.keys(resources).filter(id => id.startsWith('AWS679f53fac'))).toEqual([]);
+    expect(Object.values(template.findResources('AWS::IAM::Policy'))).toEqual([]);
+    const seedFn = stack.node.findChild('Providers').node.findChild('SeedFunction') as any;
+    const roleId = stack.getLogicalId(seedFn.role.node.defaultChild);
+    const role = resources[roleId].Properties;
+    expect(role.ManagedPolicyArns).toEqual([{
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']],
+    }]);
+    expect(role.Policies).toHaveLength(1);
+    expect(role.Policies[0].PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' },
+      { Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: arnOf(tableId) },
+      {
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        Resource: arnOf(sharedKeyId(stack)),
+        Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.eu-west-1.amazonaws.com' } },
       },
-    })));
-    expect(seed.props.Update).toEqual(seed.props.Create);
-    expect(seed.props.Delete).toBeUndefined();
+    ]);
   });
 
-  test('the seed runs after the provider role may use the registry key through DynamoDB', () => {
-    const seed = template.findResources('Custom::PartitionRegistrySeed');
-    const [seedId] = Object.keys(seed);
-    const providerPolicyId = Object.keys(template.findResources('AWS::IAM::Policy'))
-      .find(id => id.startsWith('AWS679f53fac002430cb0da5b7982bd2287ServiceRoleDefaultPolicy'))!;
-    expect(seed[seedId].DependsOn).toContain(providerPolicyId);
-    const statements = template.toJSON().Resources[providerPolicyId].Properties.PolicyDocument.Statement;
-    expect(statements).toContainEqual(expect.objectContaining({
-      Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
-      Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.eu-west-1.amazonaws.com' } },
-    }));
+  test('the seed function runs the bundled handler on Node 22 ARM, small, JSON logs to its encrypted SeedLogs group, traced, with Lambda\'s default two retries', () => {
+    const seedFn = stack.node.findChild('Providers').node.findChild('SeedFunction') as any;
+    const fnId = stack.getLogicalId(seedFn.node.defaultChild);
+    const fn = template.toJSON().Resources[fnId];
+    const logsId = stack.getLogicalId(stack.node.findChild('Providers').node.findChild('SeedLogs').node.defaultChild as any);
+    expect(fn.Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      Architectures: ['arm64'],
+      MemorySize: 256,
+      Timeout: 60,
+      Role: arnOf(stack.getLogicalId(seedFn.role.node.defaultChild)),
+      LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'INFO', SystemLogLevel: 'WARN', LogGroup: ref(logsId) },
+      TracingConfig: { Mode: 'Active' },
+    });
+    // The role (with its inline grants) exists before the function, and so before every seed.
+    expect(fn.DependsOn).toContain(stack.getLogicalId(seedFn.role.node.defaultChild));
+    expect(template.toJSON().Resources[logsId].Properties).toMatchObject({ RetentionInDays: 365, KmsKeyId: arnOf(sharedKeyId(stack)) });
+    // Lambda retries a failed asynchronous invocation twice by default: no EventInvokeConfig resource for it.
+    expect(Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')).map((c: any) => c.Properties.FunctionName)).not.toContainEqual(ref(fnId));
   });
 
-  test('more than 100 declared partitions are written in several transactions', () => {
+  test('the seed costs one function, its role and log group, and one custom resource per 100 partitions', () => {
+    const { stack: s } = orchestratorStack({ partitions: [] });
+    const without = Template.fromStack(s).toJSON().Resources;
+    const count = (resources: Record<string, any>) => {
+      const out: Record<string, number> = {};
+      for (const r of Object.values(resources)) out[r.Type] = (out[r.Type] ?? 0) + 1;
+      return out;
+    };
+    const before = count(without);
+    const after = count(template.toJSON().Resources);
+    const added = Object.fromEntries(Object.keys(after).map(t => [t, after[t] - (before[t] ?? 0)]).filter(([, n]) => n !== 0));
+    expect(added).toEqual({
+      'Custom::PartitionRegistrySeed': 1,
+      'AWS::Lambda::Function': 1,
+      'AWS::IAM::Role': 1,
+      'AWS::Logs::LogGroup': 1,
+    });
+  });
+
+  test('more than 100 declared partitions are written by several custom resources', () => {
     const partitions = Array.from({ length: 150 }, (_, i) => ({ partitionId: `p${i}`, frequency: Duration.hours(1) }));
     const { stack: big } = orchestratorStack({ partitions });
-    const seeds = Template.fromStack(big).findResources('Custom::PartitionRegistrySeed');
-    const sizes = Object.values(seeds).map((s: any) => (JSON.stringify(big.resolve(s.Properties.Create)).match(/"Update\\"/g) ?? []).length);
-    expect(sizes.sort((a, b) => a - b)).toEqual([50, 100]);
+    const seeds = Object.entries(Template.fromStack(big).findResources('Custom::PartitionRegistrySeed'))
+      .map(([id, s]: [string, any]) => ({ id, chunk: s.Properties.Chunk, partitions: Object.keys(JSON.parse(s.Properties.Partitions)) }))
+      .sort((a, b) => a.chunk.localeCompare(b.chunk));
+    expect(seeds.map(s => [s.id.replace(/[0-9A-F]{8}$/, ''), s.chunk, s.partitions.length])).toEqual([
+      ['ProvidersRegistrySeed0', '0', 100],
+      ['ProvidersRegistrySeed1', '1', 50],
+    ]);
+    expect(seeds[0].partitions[0]).toBe('p0');
+    expect(seeds[1].partitions).toEqual(Array.from({ length: 50 }, (_, i) => `p${100 + i}`));
+    Template.fromStack(big).resourceCountIs('AWS::Lambda::Function', 2);
   });
 
   test('without declared partitions, nothing is seeded', () => {

@@ -111,7 +111,7 @@ function event(requestType: 'Create' | 'Update' | 'Delete' | string, properties:
 
 /** The properties the construct writes: every value a string, the partitions one JSON string. */
 const props = (tableName: string, partitions: Record<string, unknown>, chunk = '0'): Record<string, unknown> =>
-  ({ TableName: tableName, Chunk: chunk, Partitions: JSON.stringify(partitions) });
+  ({ RegistryTable: tableName, Chunk: chunk, Partitions: JSON.stringify(partitions) });
 
 
 async function item(tableName: string, partitionId: string): Promise<Record<string, unknown> | undefined> {
@@ -192,7 +192,7 @@ describe('Delete', () => {
   });
 
   test('answers SUCCESS even when the properties are invalid (a failed Create is deleted on rollback)', async () => {
-    const returned = await seed(event('Delete', { TableName: 'x' }, { PhysicalResourceId: 'ProvidersRegistrySeed0A1B2C3D-seed-invalid' }));
+    const returned = await seed(event('Delete', { RegistryTable: 'x' }, { PhysicalResourceId: 'ProvidersRegistrySeed0A1B2C3D-seed-invalid' }));
     expect(returned).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'ProvidersRegistrySeed0A1B2C3D-seed-invalid' });
   });
 });
@@ -200,28 +200,28 @@ describe('Delete', () => {
 describe('failures are answered FAILED with a readable reason', () => {
   test.each([
     ['no table name', { Chunk: '0', Partitions: '{"acme":60}' },
-      'Invalid properties of the registry seed: TableName: expected a DynamoDB table name (3 to 255 letters, digits, "_", "-" or "."), got nothing'],
-    ['a chunk that is not digits', { TableName: 'registry', Chunk: 'one', Partitions: '{"acme":60}' },
+      'Invalid properties of the registry seed: RegistryTable: expected a DynamoDB table name (3 to 255 letters, digits, "_", "-" or "."), got nothing'],
+    ['a chunk that is not digits', { RegistryTable: 'registry', Chunk: 'one', Partitions: '{"acme":60}' },
       'Invalid properties of the registry seed: Chunk: expected the chunk index as a string of digits, got string "one"'],
-    ['partitions that are not JSON', { TableName: 'registry', Chunk: '0', Partitions: '{acme:60' },
+    ['partitions that are not JSON', { RegistryTable: 'registry', Chunk: '0', Partitions: '{acme:60' },
       'Invalid properties of the registry seed: Partitions: expected a JSON string {"<partitionId>": <frequency in minutes>, ...}, got text that is not JSON'],
-    ['partitions as a list', { TableName: 'registry', Chunk: '0', Partitions: '[["acme",60]]' },
+    ['partitions as a list', { RegistryTable: 'registry', Chunk: '0', Partitions: '[["acme",60]]' },
       'Invalid properties of the registry seed: Partitions: expected a JSON object {"<partitionId>": <frequency in minutes>, ...}, got an array'],
-    ['partitions not as a string', { TableName: 'registry', Chunk: '0', Partitions: { acme: 60 } },
+    ['partitions not as a string', { RegistryTable: 'registry', Chunk: '0', Partitions: { acme: 60 } },
       'Invalid properties of the registry seed: Partitions: expected a JSON string {"<partitionId>": <frequency in minutes>, ...}, got object'],
-    ['no partitions', { TableName: 'registry', Chunk: '0', Partitions: '{}' },
+    ['no partitions', { RegistryTable: 'registry', Chunk: '0', Partitions: '{}' },
       'Invalid properties of the registry seed: Partitions: expected 1 to 100 partitions, got 0'],
-    ['more than 100 partitions', { TableName: 'registry', Chunk: '0', Partitions: JSON.stringify(Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`p${i}`, 60]))) },
+    ['more than 100 partitions', { RegistryTable: 'registry', Chunk: '0', Partitions: JSON.stringify(Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`p${i}`, 60]))) },
       'Invalid properties of the registry seed: Partitions: expected 1 to 100 partitions, got 101'],
-    ['an invalid partition id', { TableName: 'registry', Chunk: '0', Partitions: '{"acme.eu":60}' },
+    ['an invalid partition id', { RegistryTable: 'registry', Chunk: '0', Partitions: '{"acme.eu":60}' },
       'Invalid properties of the registry seed: Partitions: partition id "acme.eu" is invalid: expected letters, digits, "_" and "-", starting with a letter or digit, at most 64 characters (Step Functions logs executions named with these only)'],
-    ['a frequency as a string', { TableName: 'registry', Chunk: '0', Partitions: '{"acme":"60"}' },
+    ['a frequency as a string', { RegistryTable: 'registry', Chunk: '0', Partitions: '{"acme":"60"}' },
       'Invalid properties of the registry seed: Partitions: the frequency of partition acme must be whole minutes from 1 to 525600, got string "60"'],
-    ['a frequency of 0', { TableName: 'registry', Chunk: '0', Partitions: '{"acme":0}' },
+    ['a frequency of 0', { RegistryTable: 'registry', Chunk: '0', Partitions: '{"acme":0}' },
       'Invalid properties of the registry seed: Partitions: the frequency of partition acme must be whole minutes from 1 to 525600, got number 0'],
-    ['a frequency above a year', { TableName: 'registry', Chunk: '0', Partitions: '{"acme":525601}' },
+    ['a frequency above a year', { RegistryTable: 'registry', Chunk: '0', Partitions: '{"acme":525601}' },
       'Invalid properties of the registry seed: Partitions: the frequency of partition acme must be whole minutes from 1 to 525600, got number 525601'],
-    ['a fractional frequency', { TableName: 'registry', Chunk: '0', Partitions: '{"acme":1.5}' },
+    ['a fractional frequency', { RegistryTable: 'registry', Chunk: '0', Partitions: '{"acme":1.5}' },
       'Invalid properties of the registry seed: Partitions: the frequency of partition acme must be whole minutes from 1 to 525600, got number 1.5'],
   ])('%s', async (_name, properties, reason) => {
     const returned = await seed(event('Create', properties));
