@@ -34,6 +34,11 @@ export const SDK_MAX_ATTEMPTS = 5;
 export const SEED_CONCURRENCY = 10;
 /** The longest `Reason` sent: CloudFormation accepts a response body of at most 4,096 bytes. */
 export const MAX_REASON_LENGTH = 1000;
+/**
+ * The time kept before the function's timeout to answer: a seed still running then is stopped and
+ * answered FAILED, rather than leaving CloudFormation waiting for an answer that never comes.
+ */
+export const RESPONSE_RESERVE_MS = 10_000;
 
 /** The update of one partition: the frequency set, the state kept. */
 export const SEED_UPDATE_EXPRESSION = 'SET #f = :f, #s = if_not_exists(#s, :active), #d = if_not_exists(#d, :zero)';
@@ -67,14 +72,28 @@ export interface SeedOptions {
   readonly log?: Logger;
 }
 
+/** The part of the Lambda context the handler reads. */
+export interface SeedContext {
+  /** Milliseconds left before the function times out. */
+  getRemainingTimeInMillis(): number;
+}
+
 /** The function `createSeedHandler` returns: answers the request and returns the answer it sent. */
-export type SeedHandler = (event: SeedEvent) => Promise<SeedResponse>;
+export type SeedHandler = (event: SeedEvent, context?: SeedContext) => Promise<SeedResponse>;
 
 /** Invalid custom resource properties: answered `FAILED` with this message. */
 export class SeedPropertiesError extends Error {
   public constructor(message: string) {
     super(message);
     this.name = 'SeedPropertiesError';
+  }
+}
+
+/** The seed did not finish before the function's timeout (less `RESPONSE_RESERVE_MS`). */
+export class SeedTimeoutError extends Error {
+  public constructor() {
+    super('the registry seed did not finish before the function\'s timeout; it is idempotent: deploy again');
+    this.name = 'SeedTimeout';
   }
 }
 
@@ -181,7 +200,7 @@ export function sendResponse(responseUrl: string, response: SeedResponse): Promi
 /** Builds the seed handler. The Lambda handler builds one at its first invocation; tests build theirs. */
 export function createSeedHandler(options: SeedOptions): SeedHandler {
   const log = options.log ?? jsonLogger;
-  const seed = async (request: SeedRequest): Promise<void> => {
+  const seed = async (request: SeedRequest, abortSignal: AbortSignal): Promise<void> => {
     await mapWithConcurrency(request.partitions, SEED_CONCURRENCY, async p => {
       await options.dynamodb.send(new UpdateItemCommand({
         TableName: request.tableName,
@@ -189,11 +208,11 @@ export function createSeedHandler(options: SeedOptions): SeedHandler {
         UpdateExpression: SEED_UPDATE_EXPRESSION,
         ExpressionAttributeNames: { '#f': FREQUENCY_MINUTES, '#s': SCHEDULE, '#d': DUE_AT },
         ExpressionAttributeValues: { ':f': { N: String(p.frequencyMinutes) }, ':active': { S: SCHEDULE_ACTIVE }, ':zero': { N: '0' } },
-      }));
+      }), { abortSignal });
     });
   };
 
-  return async event => {
+  return async (event, context) => {
     const requestType = event.RequestType;
     const fields = { requestType, logicalResourceId: event.LogicalResourceId };
     // A stable physical id: the one CloudFormation holds after the Create (an Update that returned
@@ -201,11 +220,18 @@ export function createSeedHandler(options: SeedOptions): SeedHandler {
     let physicalResourceId = event.PhysicalResourceId;
     let status: SeedResponse['Status'] = 'SUCCESS';
     let reason = '';
+    const deadline = new AbortController();
+    const remaining = context?.getRemainingTimeInMillis();
+    const timer = remaining === undefined ? undefined : setTimeout(() => deadline.abort(), Math.max(0, remaining - RESPONSE_RESERVE_MS));
     try {
       if (requestType === 'Create' || requestType === 'Update') {
         const request = parseSeedProperties(event.ResourceProperties);
         if (requestType === 'Create' || !physicalResourceId) physicalResourceId = `${request.tableName}-seed-${request.chunk}`;
-        await seed(request);
+        try {
+          await seed(request, deadline.signal);
+        } catch (error) {
+          throw deadline.signal.aborted ? new SeedTimeoutError() : error;
+        }
         log('info', 'Seeded the partition registry', { ...fields, partitions: request.partitions.length });
       } else if (requestType === 'Delete') {
         log('info', 'Left the partition registry as it is (its items are kept)', fields);
@@ -216,6 +242,8 @@ export function createSeedHandler(options: SeedOptions): SeedHandler {
       status = 'FAILED';
       reason = reasonOf(error);
       log('error', 'The registry seed failed', { ...fields, error: errorName(error) });
+    } finally {
+      clearTimeout(timer);
     }
     const response: SeedResponse = {
       Status: status,
@@ -239,7 +267,7 @@ export function createSeedHandler(options: SeedOptions): SeedHandler {
 let seedHandler: SeedHandler | undefined;
 
 /** The Lambda handler; the client is built at the first invocation and kept for the next ones. */
-export const handler = async (event: SeedEvent): Promise<SeedResponse> => {
+export const handler = async (event: SeedEvent, context?: SeedContext): Promise<SeedResponse> => {
   seedHandler ??= createSeedHandler({ dynamodb: new DynamoDBClient({ maxAttempts: SDK_MAX_ATTEMPTS }) });
-  return seedHandler(event);
+  return seedHandler(event, context);
 };

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createRegistryTable, partitionItem, type RegistryItem } from './fixtures-registry';
 import {
+  RESPONSE_RESERVE_MS,
   createSeedHandler,
   type SeedEvent,
   type SeedHandler,
@@ -131,7 +132,8 @@ function onlyResponse(returned: SeedResponse): ReceivedResponse {
 describe('Create', () => {
   test('seeds new partitions: frequency set, schedule active and dueAt 0; answers SUCCESS with a stable physical id', async () => {
     const tableName = await registry();
-    const returned = await seed(event('Create', props(tableName, { acme: 1440, globex: 60 }, '2')));
+    // With the Lambda context: the SDK calls carry the deadline's abort signal.
+    const returned = await seed(event('Create', props(tableName, { acme: 1440, globex: 60 }, '2')), { getRemainingTimeInMillis: () => 60_000 });
     expect(returned).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `${tableName}-seed-2` });
     onlyResponse(returned);
     expect(await item(tableName, 'acme')).toEqual({ partitionId: 'acme', frequencyMinutes: 1440, schedule: 'active', dueAt: 0 });
@@ -278,6 +280,29 @@ describe('the response', () => {
     expect(returned.Reason).toHaveLength(1000);
     expect(returned.Reason.startsWith('ValidationException: xxx')).toBe(true);
     expect(Buffer.byteLength(endpoint.received[0].rawBody)).toBeLessThanOrEqual(4096);
+  });
+
+  test('a seed still running shortly before the function times out is stopped and answered FAILED (CloudFormation does not wait for an answer that never comes)', async () => {
+    const signals: unknown[] = [];
+    // A DynamoDB that never answers: each call ends only when its abort signal fires.
+    const hanging = createSeedHandler({
+      dynamodb: {
+        send: (_command: unknown, options?: { abortSignal?: AbortSignal }) => new Promise((_resolve, reject) => {
+          signals.push(options?.abortSignal);
+          options?.abortSignal?.addEventListener('abort', () => reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' })));
+        }),
+      } as any,
+      log: () => undefined,
+    });
+    const returned = await hanging(event('Create', props('registry', { acme: 60, globex: 60 })), { getRemainingTimeInMillis: () => RESPONSE_RESERVE_MS + 50 });
+    expect(returned).toMatchObject({
+      Status: 'FAILED',
+      Reason: 'SeedTimeout: the registry seed did not finish before the function\'s timeout; it is idempotent: deploy again',
+      PhysicalResourceId: 'registry-seed-0',
+    });
+    expect(signals).toHaveLength(2);
+    expect(signals.every(signal => signal instanceof AbortSignal && signal.aborted)).toBe(true);
+    onlyResponse(returned);
   });
 
   test('when the response cannot be delivered, the invocation fails (Lambda retries it)', async () => {
