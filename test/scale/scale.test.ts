@@ -47,7 +47,9 @@ function measure(options: ScaleAppOptions): Measured {
  * orchestrator, one tokenizer. The budgets are the figures this version produces (deterministic):
  * a change that adds bytes or resources per job fails here and must be justified by raising them.
  */
-const BUDGET = { resources: 357, bytesWritten: 1_560_000, bytesMinified: 901_000 };
+// 350 resources: 70% of CloudFormation's 500 (the issue's 30% headroom). The bytes fit CloudFormation's
+// 1 MB only minified (suppressTemplateIndentation, as the README recommends for lake stacks).
+const BUDGET = { resources: 350, bytesWritten: 1_363_000, bytesMinified: 819_000 };
 
 describe('the 100-job, 50-table lake in one stack', () => {
   const plain = measure({ jobs: 100, tables: 50 });
@@ -58,14 +60,19 @@ describe('the 100-job, 50-table lake in one stack', () => {
     expect(plain.bytesMinified).toBeLessThanOrEqual(BUDGET.bytesMinified);
   });
 
-  test('by resource type: one role (policy inline), one job per job; a table and its view per table; one shared job policy', () => {
+  test('by resource type: one role (policy inline), one job per job; a table and its view per table; no AWS::IAM::Policy; three shared job policies', () => {
     const byType: Record<string, number> = {};
     for (const r of Object.values<any>(plain.template.Resources)) byType[r.Type] = (byType[r.Type] ?? 0) + 1;
     expect(byType['AWS::Glue::Job']).toBe(100);
     expect(byType['AWS::Glue::Table']).toBe(100);
-    // 100 job roles + the orchestrator's state machine and dispatcher, the registry seed and the tokenizer's two functions.
+    // 100 job roles + the orchestrator's state machine, dispatcher and registry seed, and the tokenizer's two functions.
     expect(byType['AWS::IAM::Role']).toBe(105);
-    expect(byType['AWS::IAM::ManagedPolicy']).toBe(1);
+    // Every role's own grants are inline in it.
+    expect(byType['AWS::IAM::Policy']).toBeUndefined();
+    // The shared job resources' policy, bronze's reading-jobs and silver's writing-jobs policies.
+    expect(byType['AWS::IAM::ManagedPolicy']).toBe(3);
+    // One access-log bucket (the shared job resources use the lake's).
+    expect(Object.keys(plain.template.Resources).filter(id => /AccessLogs[0-9A-F]{8}$/.test(id))).toHaveLength(1);
     const jobPolicies = Object.entries<any>(plain.template.Resources).filter(([id, r]) => /^Job\d{3}/.test(id) && r.Type === 'AWS::IAM::Policy');
     expect(jobPolicies).toEqual([]);
   });
@@ -74,7 +81,9 @@ describe('the 100-job, 50-table lake in one stack', () => {
     for (const [id, r] of Object.entries<any>(plain.template.Resources)) {
       if (r.Type === 'AWS::IAM::Role' && /^Job\d{3}/.test(id)) {
         expect(JSON.stringify(r.Properties.Policies).length).toBeLessThan(ROLE_INLINE_POLICY_LIMIT);
-        expect(r.Properties.ManagedPolicyArns).toHaveLength(1);
+        // The shared job policy, bronze's reading-jobs policy and, for a prefix writer, silver's writing-jobs policy.
+        expect(r.Properties.ManagedPolicyArns.length).toBeGreaterThanOrEqual(2);
+        expect(r.Properties.ManagedPolicyArns.length).toBeLessThanOrEqual(3);
       }
       if (r.Type === 'AWS::IAM::ManagedPolicy') expect(JSON.stringify(r.Properties.PolicyDocument).length).toBeLessThan(6_144);
     }
@@ -83,18 +92,19 @@ describe('the 100-job, 50-table lake in one stack', () => {
   test('the stack is past 80% of the byte limit as written: the stackNearLimit warning names the biggest contributors and the layout', () => {
     const warning = plain.warnings.find(w => w.includes(STACK_NEAR_LIMIT_WARNING));
     expect(warning).toBeDefined();
-    expect(warning).toContain("The stack 'ScaleLake' has 357 resources (71% of CloudFormation's 500)");
+    expect(warning).toContain("The stack 'ScaleLake' has 350 resources (70% of CloudFormation's 500)");
     expect(warning).toMatch(/template \(\d+% of 1000\.0 KB, as written with indentation\)/);
-    expect(warning).toMatch(/Biggest contributors: 100 x GlueJob \(200 resources, [\d.]+ KB\), 50 x SnapshotPartitionTable \(100 resources, [\d.]+ KB\), BronzeSilverGoldLake \(15 resources, [\d.]+ KB\)/);
+    expect(warning).toMatch(/Biggest contributors: 100 x GlueJob \(200 resources, [\d.]+ KB\), 50 x SnapshotPartitionTable \(100 resources, [\d.]+ KB\), BronzeSilverGoldLake \(17 resources, [\d.]+ KB\)/);
     expect(warning).toContain('suppressTemplateIndentation');
     expect(warning).toContain('How big can a lake stack get');
   });
 
-  test('the same lake with 100 scheduled jobs: one Glue trigger more per job', () => {
+  test('the same lake with 100 jobs scheduled on 12 schedules: one Glue trigger more per schedule', () => {
     const scheduled = measure({ jobs: 100, tables: 50, scheduled: true });
-    expect(scheduled.resources).toBe(plain.resources + 100);
-    expect(scheduled.bytesWritten).toBeLessThanOrEqual(1_600_000);
-    expect(scheduled.bytesMinified).toBeLessThanOrEqual(927_000);
+    expect(scheduled.resources).toBe(plain.resources + 12);
+    expect(Object.values<any>(scheduled.template.Resources).filter(r => r.Type === 'AWS::Glue::Trigger')).toHaveLength(12);
+    expect(scheduled.bytesWritten).toBeLessThanOrEqual(1_376_000);
+    expect(scheduled.bytesMinified).toBeLessThanOrEqual(827_000);
   });
 });
 
