@@ -35,6 +35,10 @@ interface Result extends Config {
   readonly peakRssMb: number;
   readonly baselineRssMb: number;
   readonly byType: Record<string, number>;
+  /** Minified bytes by resource type. */
+  readonly bytesByType: Record<string, number>;
+  /** Minified bytes of the first job's resources and of the first table's (`Job000*`, `Table000*`), by type. */
+  readonly firstJobAndTable: Record<string, number>;
 }
 
 function median(xs: number[]): number {
@@ -60,12 +64,22 @@ function runChild(config: Config): Result {
     const artifact = assembly.getStackByName(stack.stackName);
     const template = artifact.template;
     const byType: Record<string, number> = {};
-    for (const resource of Object.values<any>(template.Resources)) byType[resource.Type] = (byType[resource.Type] ?? 0) + 1;
+    const bytesByType: Record<string, number> = {};
+    const firstJobAndTable: Record<string, number> = {};
+    for (const [id, resource] of Object.entries<any>(template.Resources)) {
+      const bytes = Buffer.byteLength(JSON.stringify(resource));
+      byType[resource.Type] = (byType[resource.Type] ?? 0) + 1;
+      bytesByType[resource.Type] = (bytesByType[resource.Type] ?? 0) + bytes;
+      const first = /^(Job000|Table000)/.exec(id);
+      if (first) firstJobAndTable[`${first[1]} ${resource.Type}`] = (firstJobAndTable[`${first[1]} ${resource.Type}`] ?? 0) + bytes;
+    }
     last = {
       resources: Object.keys(template.Resources).length,
       bytesWritten: fs.statSync(artifact.templateFullPath).size,
       bytesMinified: Buffer.byteLength(JSON.stringify(template)),
       byType,
+      bytesByType,
+      firstJobAndTable,
     };
     fs.rmSync(outdir, { recursive: true, force: true });
   }
@@ -144,8 +158,12 @@ function main(): void {
   console.log(`  validation on : ${(sizes[1].medianMs / 1000).toFixed(2)} s vs ${(raw50on.medianMs / 1000).toFixed(2)} s = ${(sizes[1].medianMs / raw50on.medianMs).toFixed(2)}x`);
   console.log(`  validation off: ${(lib50off.medianMs / 1000).toFixed(2)} s vs ${(raw50off.medianMs / 1000).toFixed(2)} s = ${(lib50off.medianMs / raw50off.medianMs).toFixed(2)}x`);
   console.log(`  bytes 100 jobs: ${kb(j100t50.bytesWritten)} vs raw ${kb(raw100.bytesWritten)} = ${(j100t50.bytesWritten / raw100.bytesWritten).toFixed(2)}x; resources ${j100t50.resources} vs ${raw100.resources}`);
-  console.log('\nResources by type, 100 jobs / 50 tables:');
-  for (const [type, n] of Object.entries(j100t50.byType).sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(4)}  ${type}`);
+  console.log('\nWhere the bytes go, 100 jobs / 50 tables (resources, minified bytes, by type):');
+  for (const [type, n] of Object.entries(j100t50.bytesByType).sort((a, b) => b[1] - a[1])) {
+    console.log(`  ${String(j100t50.byType[type]).padStart(4)}  ${kb(n).padStart(10)}  ${type}`);
+  }
+  console.log('\nThe first job (it loads the first table) and that table (minified bytes):');
+  for (const [what, n] of Object.entries(j100t50.firstJobAndTable).sort((a, b) => b[1] - a[1])) console.log(`  ${kb(n).padStart(10)}  ${what}`);
   if (process.env.SCALE_BENCH_JSON) fs.writeFileSync(process.env.SCALE_BENCH_JSON, JSON.stringify(results, undefined, 1));
 }
 
