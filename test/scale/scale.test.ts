@@ -5,6 +5,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { GlueJob, BronzeSilverGoldLake } from '../../src';
 import { ROLE_INLINE_POLICY_LIMIT } from '../../src/private/inline-policy-role';
 import { STACK_NEAR_LIMIT_WARNING } from '../../src/private/stack-limits';
+import { expectNoNagFindings } from '../helpers/nag';
 import { buildScaleApp, ScaleAppOptions } from '../helpers/scale-app';
 import { EMULATOR_TEST_TIMEOUT_MS } from '../helpers/timeouts';
 import { script } from '../processing/fixtures';
@@ -151,5 +152,12 @@ describe('a job role\'s inline policy', () => {
     job.writesTo(lake.silver, { prefix: 'out/' });
     const role = stack.resolve((job.role.node.defaultChild as any).policies);
     expect(JSON.stringify(role).length).toBeLessThan(ROLE_INLINE_POLICY_LIMIT / 2);
+  });
+});
+
+describe('the scale app\'s constructs pass the security checks', () => {
+  test('a small scale app (6 jobs, 3 tables, scheduled, orchestrator, tokenizer): zero unacknowledged cdk-nag findings', () => {
+    const { stack } = buildScaleApp({ jobs: 6, tables: 3, scheduled: true, validation: false });
+    expectNoNagFindings(stack);
   });
 });
