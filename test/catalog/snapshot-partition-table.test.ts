@@ -6,9 +6,9 @@ import { CUSTOMER_COLUMNS, customersTable, customersTableProps } from './fixture
 import {
   BronzeSilverGoldLake, GlueJob, LakeContextKeys, LayerDefinition, SnapshotCompression, SnapshotGranularity, SnapshotPartitionTable,
 } from '../../src';
+import { roleStatements } from '../helpers/iam';
 import { expectNoNagFindings, nagV2Errors } from '../helpers/nag';
 import { lakeStack, script } from '../processing/fixtures';
-import { roleStatements } from '../helpers/iam';
 
 /** The table's and the view's Glue resources. */
 function tables(stack: Stack) {

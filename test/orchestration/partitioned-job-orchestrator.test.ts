@@ -7,11 +7,11 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { jobStack, orchestratorStack } from './fixtures';
 import { BookmarkedJob, LakeContextKeys, PartitionedJobOrchestrator } from '../../src';
 import { stateMachineDefinition } from '../helpers/asl';
+import { statementsOfRoleId } from '../helpers/iam';
 import { expectNoNagFindings, nagV2Errors } from '../helpers/nag';
 import { normalisedTemplate } from '../helpers/snapshot';
 import { EMULATOR_TEST_TIMEOUT_MS } from '../helpers/timeouts';
 import { lakeStack, onlyResource, script } from '../processing/fixtures';
-import { statementsOfRoleId } from '../helpers/iam';
 
 jest.setTimeout(EMULATOR_TEST_TIMEOUT_MS);
 

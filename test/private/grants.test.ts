@@ -5,9 +5,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { BronzeSilverGoldLake, GlueJob } from '../../src';
 import { grantObjects, OBJECT_READ_ACTIONS, OBJECT_WRITE_ACTIONS } from '../../src/private/grants';
 import { customersTable } from '../catalog/fixtures';
+import { roleStatements } from '../helpers/iam';
 import { render } from '../helpers/render';
 import { script } from '../processing/fixtures';
-import { roleStatements } from '../helpers/iam';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 

@@ -12,9 +12,9 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { newStack, onlyResource, script } from './fixtures';
 import { BookmarkedJob, GlueJob, type GlueJobProps } from '../../src';
 import { JOB_RUNTIME } from '../../src/private/job-runtime';
+import { roleStatements } from '../helpers/iam';
 import { render } from '../helpers/render';
 import { EMULATOR_TEST_TIMEOUT_MS } from '../helpers/timeouts';
-import { roleStatements } from '../helpers/iam';
 
 // The zip tests spawn Python (builds, imports): generous, like the emulator tests.
 jest.setTimeout(EMULATOR_TEST_TIMEOUT_MS);

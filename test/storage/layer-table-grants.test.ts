@@ -4,9 +4,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { GlueJob, LakeLayer } from '../../src';
 import { GLUE_PARTITION_WRITE_ACTIONS, GLUE_READ_ACTIONS } from '../../src/private/grants';
 import { customersTable } from '../catalog/fixtures';
+import { roleStatements } from '../helpers/iam';
 import { render } from '../helpers/render';
 import { lakeStack, script } from '../processing/fixtures';
-import { roleStatements } from '../helpers/iam';
 
 const GLUE = 'arn:aws:glue:eu-west-1:111111111111';
 const DDL = ['glue:CreateTable', 'glue:UpdateTable', 'glue:DeleteTable', 'glue:BatchDeleteTable'];
