@@ -90,7 +90,8 @@ function runChild(config: Config): Result {
 
 function spawn(config: Config): Result {
   const out = execFileSync(process.execPath, [...process.execArgv, __filename, '--child', JSON.stringify(config)], {
-    encoding: 'utf-8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, CDK_VALIDATION: config.validation ? 'true' : 'false' },
+    // The child builds its App with builtinCloudFormationValidation = config.validation.
+    encoding: 'utf-8', maxBuffer: 64 * 1024 * 1024,
   });
   const line = out.trim().split('\n').filter(l => l.startsWith('RESULT ')).pop();
   if (!line) throw new Error(`child printed no result:\n${out}`);
