@@ -274,7 +274,11 @@ export class PiiTokenizer extends Construct {
     };
     // Named roles: the keys' policies name them by ARN (only these roles may use the keys) while the
     // roles' inline policies reference the keys; a reference to the role from a key policy would be a cycle.
-    const roleName = (suffix: string) => `${Names.uniqueResourceName(this, { maxLength: 64 - suffix.length - 1, separator: '-' })}-${suffix}`;
+    // IAM names are global to the account: the name carries the region, so the same stack deployed to
+    // two regions of one account gets two names (at most 64 characters: 14 for the region).
+    const region = Stack.of(this).region;
+    const roleName = (suffix: string) =>
+      `${Names.uniqueResourceName(this, { maxLength: 64 - suffix.length - 16, separator: '-' })}-${region}-${suffix}`;
     this.tokenizeRoleName = roleName('tokenize');
     this.detokenizeRoleName = roleName('detokenize');
     this.tokenizeFunction = new TokenizeFunction(this, 'Tokenize', {

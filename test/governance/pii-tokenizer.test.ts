@@ -243,6 +243,21 @@ describe('keys', () => {
     ]);
   });
 
+  test('the same tokenizer in two regions of one account: different role names, each at most 64 characters; an environment-agnostic stack names them with AWS::Region', () => {
+    // One app deployed to two regions: the same stack name and construct paths in each.
+    const names = ['eu-west-1', 'ap-southeast-4'].map(region => {
+      const regional = new Stack(new App(), 'SalesLakeWithAVeryLongStackNameForTheTokenizerService', { env: { account: '111111111111', region } });
+      new PiiTokenizer(regional, 'CustomerEmailAddressesTokenizer');
+      return Object.values<any>(Template.fromStack(regional).findResources('AWS::IAM::Role')).map(r => r.Properties.RoleName);
+    });
+    expect(new Set([...names[0], ...names[1]]).size).toBe(4);
+    for (const name of names.flat()) expect(name.length).toBeLessThanOrEqual(64);
+    const agnostic = new Stack(new App(), 'Agnostic');
+    new PiiTokenizer(agnostic, 'Pii');
+    const roleName = Object.values<any>(Template.fromStack(agnostic).findResources('AWS::IAM::Role'))[0].Properties.RoleName;
+    expect(JSON.stringify(roleName)).toContain('{"Ref":"AWS::Region"}');
+  });
+
   test('the exception of the decrypt deny is the detokenize role, a role of this template, not the tokenize role', () => {
     expect(ids.detokenizeRole).not.toBe(ids.tokenizeRole);
     expect(resources[ids.detokenizeRole].Type).toBe('AWS::IAM::Role');
@@ -352,8 +367,8 @@ describe('functions', () => {
       expect(role.Policies.map((p: any) => p.PolicyName)).toEqual(['Grants']);
       expect(Object.values(resources).filter((r: any) => r.Type === 'AWS::IAM::Policy'
         && r.Properties.Roles.some((x: any) => x.Ref === roleId))).toEqual([]);
-      // Named (the key policies name it), unique in the account: stack, path and a hash.
-      expect(role.RoleName).toMatch(/^Stack-Pii-[0-9A-F]{8}-(de)?tokenize$/);
+      // Named (the key policies name it), unique in the account (IAM is global): stack, path, a hash and the region.
+      expect(role.RoleName).toMatch(/^Stack-Pii-[0-9A-F]{8}-eu-west-1-(de)?tokenize$/);
     }
   });
 
