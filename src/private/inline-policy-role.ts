@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { Described, LakeValidationError } from './errors';
@@ -14,6 +14,10 @@ export const ROLE_INLINE_POLICY_LIMIT = 10_240;
  * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
  */
 export const ROLE_MANAGED_POLICY_LIMIT = 10;
+/** The most managed policies IAM attaches to a role with a raised quota. */
+export const ROLE_MANAGED_POLICY_MAXIMUM = 20;
+/** The warning for a role past the default quota (deployable only with a raised quota). */
+export const ROLE_MANAGED_POLICY_WARNING = 'cdk-glue-lake:managedPolicyQuota';
 
 /** Where an oversized role's validation error points: the construct and prop of its owner. */
 export interface InlinePolicyRoleOwner {
@@ -52,10 +56,17 @@ export class InlinePolicyRole extends iam.Role {
           errors.push(new LakeValidationError(o.scope, o.constructName, 'grants', new Described(`a role policy of about ${size} characters`),
             `at most ${ROLE_INLINE_POLICY_LIMIT} characters, IAM's limit for a role's inline policies: split the work into several jobs or grant whole prefixes instead of many small ones`).message);
         }
-        const managed = Stack.of(this).resolve((this.node.defaultChild as iam.CfnRole).managedPolicyArns) ?? [];
-        if (managed.length > ROLE_MANAGED_POLICY_LIMIT) {
-          errors.push(new LakeValidationError(o.scope, o.constructName, 'grants', new Described(`${managed.length} managed policies on its role`),
-            `at most ${ROLE_MANAGED_POLICY_LIMIT}, IAM's default quota of managed policies attached to a role (each layer a job reads or writes a prefix of adds one, and the shared job policy one)`).message);
+        const managed = (Stack.of(this).resolve((this.node.defaultChild as iam.CfnRole).managedPolicyArns) ?? []).length;
+        const why = '(each layer a job reads or writes a prefix of adds one, and the shared job policy one): '
+          + 'remove managed policies added to the role, or split the job';
+        if (managed > ROLE_MANAGED_POLICY_MAXIMUM) {
+          errors.push(new LakeValidationError(o.scope, o.constructName, 'grants', new Described(`${managed} managed policies on its role`),
+            `at most ${ROLE_MANAGED_POLICY_MAXIMUM}, the most IAM allows on a role even with a raised quota ${why}`).message);
+        } else if (managed > ROLE_MANAGED_POLICY_LIMIT) {
+          // Deployable only in an account whose quota was raised: a warning, not an error.
+          Annotations.of(o.scope).addWarningV2(ROLE_MANAGED_POLICY_WARNING,
+            `${o.constructName} at '${o.scope.node.path}': its role has ${managed} managed policies, over IAM's default quota of ${ROLE_MANAGED_POLICY_LIMIT} `
+            + `per role; the deployment fails unless the account's quota was raised (up to ${ROLE_MANAGED_POLICY_MAXIMUM}) ${why}.`);
         }
         return errors;
       },
