@@ -54,6 +54,9 @@ WRITER = {
     "--output_customers_effective_date_column": "updated_at",
     "--output_customers_compression": "zstd",
     "--output_customers_merge_sql": MERGE_SQL,
+    "--output_customers_period_basis": "EFFECTIVE_DATE",
+    "--output_customers_close_periods": "false",
+    "--output_customers_superseded_retention_minutes": "360",
 }
 TOKENIZER = {"--pii_tokenizer_function": "lake-tokenize", "--pii_tokenizer_detokenize_function": "lake-detokenize"}
 MANAGED = {
@@ -208,7 +211,7 @@ def test_from_argv_reads_every_binding() -> None:
             name="output_customers", path="s3://lake-silver/customers/", database="silver", table="customers",
             partition_key="snapshot", granularity="DAY", partition_format="%Y-%m-%d",
             primary_key=("customer_id", "country"), effective_date_column="updated_at", compression="zstd",
-            merge_sql=MERGE_SQL),
+            merge_sql=MERGE_SQL, period_basis="EFFECTIVE_DATE", close_periods=False, superseded_retention_minutes=360),
     }
     assert dict(args.tokenizers) == {
         "pii_tokenizer": Tokenizer(name="pii_tokenizer", function_name="lake-tokenize",
@@ -339,12 +342,14 @@ INVALID: list[tuple[str, dict[str, str], str]] = [
      "--input_bronze_granularity, --input_bronze_partition_format, --input_bronze_partition_key, "
      "--input_bronze_table (a table binding passes them all)"),
     ("merge sql without primary key", without(WRITER, "--output_customers_primary_key"),
-     "Job arguments of the table --output_customers_*: received --output_customers_compression, "
-     "--output_customers_effective_date_column, --output_customers_merge_sql, expected also "
+     "Job arguments of the table --output_customers_*: received --output_customers_close_periods, "
+     "--output_customers_compression, --output_customers_effective_date_column, --output_customers_merge_sql, "
+     "--output_customers_period_basis, --output_customers_superseded_retention_minutes, expected also "
      "--output_customers_primary_key (a writer binding passes them all)"),
     ("primary key alone on a reader", {**READER, "--input_customers_primary_key": "id"},
      "Job arguments of the table --input_customers_*: received --input_customers_primary_key, expected also "
-     "--input_customers_compression, --input_customers_effective_date_column, --input_customers_merge_sql "
+     "--input_customers_close_periods, --input_customers_compression, --input_customers_effective_date_column, "
+     "--input_customers_merge_sql, --input_customers_period_basis, --input_customers_superseded_retention_minutes "
      "(a writer binding passes them all)"),
     ("lowercase granularity", {**READER, "--input_customers_granularity": "month"},
      "Job argument --input_customers_granularity: received 'month', expected one of YEAR, MONTH, DAY, HOUR"),
@@ -372,6 +377,21 @@ INVALID: list[tuple[str, dict[str, str], str]] = [
      "Job argument --output_customers_effective_date_column: received '', expected a non-empty value"),
     ("empty merge sql", {**WRITER, "--output_customers_merge_sql": "  "},
      "Job argument --output_customers_merge_sql: received '  ', expected a non-empty value"),
+    ("unknown period basis", {**WRITER, "--output_customers_period_basis": "BUSINESS_DATE"},
+     "Job argument --output_customers_period_basis: received 'BUSINESS_DATE', expected one of LOAD_TIME, "
+     "EFFECTIVE_DATE"),
+    ("close periods not a boolean", {**WRITER, "--output_customers_close_periods": "yes"},
+     "Job argument --output_customers_close_periods: received 'yes', expected true or false"),
+    ("closing effective-date periods", {**WRITER, "--output_customers_close_periods": "true"},
+     "Job argument --output_customers_close_periods: received 'true', expected false with "
+     "--output_customers_period_basis EFFECTIVE_DATE (closing a period applies to LOAD_TIME periods; "
+     "EFFECTIVE_DATE periods hold exactly the events dated up to their end)"),
+    ("negative retention", {**WRITER, "--output_customers_superseded_retention_minutes": "-1"},
+     "Job argument --output_customers_superseded_retention_minutes: received '-1', "
+     "expected a whole number of minutes from 0 to 9999999"),
+    ("retention in hours", {**WRITER, "--output_customers_superseded_retention_minutes": "6h"},
+     "Job argument --output_customers_superseded_retention_minutes: received '6h', "
+     "expected a whole number of minutes from 0 to 9999999"),
     ("empty tokenize function", {"--pii_tokenizer_function": ""},
      "Job argument --pii_tokenizer_function: received '', expected a non-empty value"),
     ("empty detokenize function", {"--pii_tokenizer_function": "f", "--pii_tokenizer_detokenize_function": ""},
@@ -475,12 +495,14 @@ def test_command_prints_the_parsed_arguments_as_json() -> None:
                 "database": "silver", "table": "customers", "partition_key": "snapshot", "granularity": "MONTH",
                 "partition_format": "%Y-%m", "current_view": "customers_current", "primary_key": [],
                 "effective_date_column": None, "compression": None, "merge_sql": None,
+                "period_basis": None, "close_periods": False, "superseded_retention_minutes": None,
             },
             "output_customers": {
                 "kind": "table", "name": "output_customers", "path": "s3://lake-silver/customers/",
                 "database": "silver", "table": "customers", "partition_key": "snapshot", "granularity": "DAY",
                 "partition_format": "%Y-%m-%d", "current_view": None, "primary_key": ["customer_id", "country"],
                 "effective_date_column": "updated_at", "compression": "zstd", "merge_sql": MERGE_SQL,
+                "period_basis": "EFFECTIVE_DATE", "close_periods": False, "superseded_retention_minutes": 360,
             },
         },
         "tokenizers": {

@@ -7,7 +7,8 @@ script reads the keys without their ``--``. The constructs pass, per binding:
   ``--<base>_database``; ``<base>`` is ``input_<layer>`` / ``output_<layer>`` or the ``argumentName``.
 * ``readsFrom(table)`` (a ``SnapshotPartitionTable``): the above and ``_table``, ``_partition_key``,
   ``_granularity``, ``_partition_format``, optional ``_current_view``; ``writesTo(table)`` adds
-  ``_primary_key`` (comma-separated), ``_effective_date_column``, ``_compression`` and ``_merge_sql``.
+  ``_primary_key`` (comma-separated), ``_effective_date_column``, ``_compression``, ``_merge_sql``,
+  ``_period_basis``, ``_close_periods`` and ``_superseded_retention_minutes``.
 * ``PiiTokenizer.bindToJob/grantToJob``: ``--<name>_function`` and optional
   ``--<name>_detokenize_function``.
 * ``PartitionedJobOrchestrator``: ``--partition`` at run time; ``GlueJob``: ``--env``, ``--TempDir``
@@ -32,6 +33,7 @@ __all__ = [
     "GRANULARITIES",
     "PARTITION_ID_PATTERN",
     "COMPRESSIONS",
+    "PERIOD_BASES",
     "MANAGED_KEYS",
     "JobArgumentError",
     "Location",
@@ -56,6 +58,10 @@ PARTITION_ID_EXPECTED = ("a partition id: letters, digits, '_' and '-', starting
 COMPRESSIONS: tuple[str, ...] = ("snappy", "zstd")
 """The compressions a ``SnapshotPartitionTable`` writer receives (``--<base>_compression``)."""
 
+PERIOD_BASES: tuple[str, ...] = ("LOAD_TIME", "EFFECTIVE_DATE")
+"""What decides the period an event is loaded into (``--<base>_period_basis``): the run's start time,
+or the event's effective date (``SnapshotPeriodBasis`` in the constructs)."""
+
 MANAGED_KEYS: frozenset[str] = frozenset({
     "JOB_NAME", "JOB_ID", "JOB_RUN_ID", "SECURITY_CONFIGURATION", "job-bookmark-option", "job-bookmark-from",
     "job-bookmark-to", "continuation-option",
@@ -71,7 +77,8 @@ _MANAGED_PREFIXES: tuple[str, ...] = ("enable-", "continuous-log-")
 
 _LOCATION_SUFFIXES: tuple[str, ...] = ("path", "database")
 _TABLE_SUFFIXES: tuple[str, ...] = ("table", "partition_key", "granularity", "partition_format")
-_WRITER_SUFFIXES: tuple[str, ...] = ("primary_key", "effective_date_column", "compression", "merge_sql")
+_WRITER_SUFFIXES: tuple[str, ...] = ("primary_key", "effective_date_column", "compression", "merge_sql", "period_basis",
+                                     "close_periods", "superseded_retention_minutes")
 _OPTIONAL_TABLE_SUFFIXES: tuple[str, ...] = ("current_view",)
 _TABLE_ONLY_SUFFIXES: tuple[str, ...] = _TABLE_SUFFIXES + _OPTIONAL_TABLE_SUFFIXES + _WRITER_SUFFIXES
 
@@ -188,8 +195,9 @@ class Location:
 class SnapshotTable(Location):
     """A ``SnapshotPartitionTable`` bound to the job (``readsFrom`` / ``writesTo``).
 
-    Writers (``writesTo``) also carry the primary key, the effective-date column, the compression
-    and the retain-last merge SQL; see :attr:`writable`.
+    Writers (``writesTo``) also carry the primary key, the effective-date column, the compression,
+    the retain-last merge SQL, the period basis, whether runs close periods and how long superseded
+    partition folders are kept; see :attr:`writable`. A reader has none of them (``None``, false).
     """
 
     table: str
@@ -201,6 +209,9 @@ class SnapshotTable(Location):
     effective_date_column: str | None = None
     compression: str | None = None
     merge_sql: str | None = None
+    period_basis: str | None = None
+    close_periods: bool = False
+    superseded_retention_minutes: int | None = None
 
     @property
     def writable(self) -> bool:
@@ -277,6 +288,21 @@ def _parse_location(base: str, values: Mapping[str, str]) -> Location:
     compression = values[compression_key]
     if compression not in COMPRESSIONS:
         raise _invalid(compression_key, compression, f"one of {', '.join(COMPRESSIONS)}")
+    basis_key = f"{base}_period_basis"
+    period_basis = values[basis_key]
+    if period_basis not in PERIOD_BASES:
+        raise _invalid(basis_key, period_basis, f"one of {', '.join(PERIOD_BASES)}")
+    close_key = f"{base}_close_periods"
+    close_periods = values[close_key]
+    if close_periods not in ("true", "false"):
+        raise _invalid(close_key, close_periods, "true or false")
+    if close_periods == "true" and period_basis != "LOAD_TIME":
+        raise _invalid(close_key, close_periods, f"false with --{basis_key} {period_basis} (closing a period applies to "
+                       "LOAD_TIME periods; EFFECTIVE_DATE periods hold exactly the events dated up to their end)")
+    retention_key = f"{base}_superseded_retention_minutes"
+    retention = values[retention_key]
+    if not re.fullmatch(r"[0-9]{1,7}", retention):
+        raise _invalid(retention_key, retention, "a whole number of minutes from 0 to 9999999")
     return SnapshotTable(
         name=table.name, path=table.path, database=table.database, table=table.table,
         partition_key=table.partition_key, granularity=table.granularity, partition_format=table.partition_format,
@@ -284,6 +310,9 @@ def _parse_location(base: str, values: Mapping[str, str]) -> Location:
         effective_date_column=_non_empty(values, f"{base}_effective_date_column"),
         compression=compression,
         merge_sql=_non_empty(values, f"{base}_merge_sql"),
+        period_basis=period_basis,
+        close_periods=close_periods == "true",
+        superseded_retention_minutes=int(retention),
     )
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 __all__ = ["DELETE_BATCH", "DeleteError", "list_files", "is_data_file", "has_data_files", "delete_files",
-           "split_s3_uri"]
+           "split_s3_uri", "read_text", "write_text"]
 
 DELETE_BATCH = 1000
 """S3 DeleteObjects takes at most 1,000 keys a request."""
@@ -209,3 +209,45 @@ def delete_files(uris: Sequence[str], *, s3: Any = None) -> int:
         more = f" and {len(failed) - _FAILURES_SHOWN} more" if len(failed) > _FAILURES_SHOWN else ""
         raise DeleteError(f"could not delete {len(failed)} of {len(uris)} file(s): {shown}{more}", failed)
     return len(uris)
+
+
+def read_text(uri: str, *, s3: Any = None) -> str | None:
+    """The UTF-8 text of the file `uri`, or None when it does not exist.
+
+    Args:
+        uri: `s3://bucket/key`, a `file:` URI or a local path.
+        s3: a boto3 S3 client; created when needed and not given.
+    """
+    if uri.startswith("s3://"):
+        bucket, key = split_s3_uri(uri)
+        client = _s3_client(s3)
+        try:
+            return client.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
+        except client.exceptions.NoSuchKey:
+            return None
+    _, path = _local_path(uri)
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def write_text(uri: str, text: str, *, s3: Any = None) -> None:
+    """Writes `text` (UTF-8) to the file `uri`, replacing it (S3 `PutObject`: the bucket's default
+    encryption applies; locally, parent folders are created and the file is replaced atomically).
+
+    Args:
+        uri: `s3://bucket/key`, a `file:` URI or a local path.
+        text: the content.
+        s3: a boto3 S3 client; created when needed and not given.
+    """
+    if uri.startswith("s3://"):
+        bucket, key = split_s3_uri(uri)
+        _s3_client(s3).put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"))
+        return
+    _, path = _local_path(uri)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, target)
