@@ -11,7 +11,7 @@ export { SparkStagingLifecycle, SparkStagingLifecycleProps } from './storage/spa
 // catalog
 export { SnapshotGranularity } from './catalog/snapshot-granularity';
 export {
-  RetainLastMergeOptions, SnapshotCompression, SnapshotPartitionTable, SnapshotPartitionTableProps,
+  RetainLastMergeOptions, SnapshotCompression, SnapshotPartitionTable, SnapshotPartitionTableProps, SnapshotPeriodBasis,
 } from './catalog/snapshot-partition-table';
 
 // processing

@@ -198,7 +198,6 @@ class ExampleLakeStack extends Stack {
       effectiveDateColumn: 'updated_at',
       granularity: SnapshotGranularity.MONTH,
       retention: Duration.days(400),
-      projectionStart: new Date(Date.UTC(2026, 0, 1)),
     });
     job('CustomersSnapshot', 'customers_snapshot.py').readsFrom(lake.bronze, { prefix: 'customers/' }).writesTo(customers);
     const providers = job('ProviderEventsToSilver', 'provider_events_to_silver.py');

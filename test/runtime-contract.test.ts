@@ -5,13 +5,13 @@
 // produces may be left unread: a key renamed or added on either side fails here.
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   BookmarkedJob, GlueJob, type LakeLayer, PartitionedJobOrchestrator, PiiTokenizer, SnapshotCompression, SnapshotGranularity,
-  SnapshotPartitionTable,
+  SnapshotPartitionTable, SnapshotPeriodBasis,
 } from '../src';
 import { customersTableProps } from './catalog/fixtures';
 import { render } from './helpers/render';
@@ -90,6 +90,9 @@ function tableLocation(stack: Stack, base: string, table: SnapshotPartitionTable
     effective_date_column: write ? table.effectiveDateColumn : null,
     compression: write ? table.compression.toLowerCase() : null,
     merge_sql: write ? table.retainLastMergeSql().replace(/\s+/g, ' ') : null,
+    period_basis: write ? table.periodBasis : null,
+    close_periods: write ? table.closePeriods : false,
+    superseded_retention_minutes: write ? table.supersededRetention.toMinutes() : null,
   };
 }
 
@@ -120,6 +123,15 @@ function lakeApp() {
     granularity: SnapshotGranularity.DAY,
     compression: SnapshotCompression.ZSTD,
     currentView: false,
+    periodBasis: SnapshotPeriodBasis.EFFECTIVE_DATE,
+    supersededRetention: Duration.minutes(0),
+  });
+  // And the third: closing LOAD_TIME periods, superseded folders kept 90 minutes.
+  const orders = new SnapshotPartitionTable(stack, 'Orders', {
+    ...customersTableProps(lake.silver),
+    tableName: 'orders',
+    closePeriods: true,
+    supersededRetention: Duration.minutes(90),
   });
   const pii = new PiiTokenizer(stack, 'Pii');
 
@@ -140,7 +152,7 @@ function lakeApp() {
   // Tables: read and written (default names and argumentName), a tokenizer with detokenize under its own name.
   const tables = new GlueJob(stack, 'Tables', { script: script() });
   tables.readsFrom(customers).writesTo(customers).writesTo(accounts, { argumentName: 'accounts_snapshot' })
-    .readsFrom(accounts);
+    .readsFrom(accounts).writesTo(orders);
   pii.bindToJob(tables, { argumentName: 'emails', detokenize: true });
 
   // A bookmarked job, with no other argument than its locations.
@@ -153,7 +165,7 @@ function lakeApp() {
   const orchestrator = new PartitionedJobOrchestrator(stack, 'Providers', { job: partitioned, partitions: [{ partitionId: 'acme' }] });
 
   const template = Template.fromStack(stack);
-  return { stack, lake, customers, accounts, pii, layers, tables, bookmarked, partitioned, orchestrator, template };
+  return { stack, lake, customers, accounts, orders, pii, layers, tables, bookmarked, partitioned, orchestrator, template };
 }
 
 describe('the runtime reads every argument the constructs pass', () => {
@@ -185,13 +197,26 @@ describe('the runtime reads every argument the constructs pass', () => {
       output_customers: tableLocation(stack, 'output_customers', app.customers, true),
       input_accounts: tableLocation(stack, 'input_accounts', app.accounts, false),
       accounts_snapshot: tableLocation(stack, 'accounts_snapshot', app.accounts, true),
+      output_orders: tableLocation(stack, 'output_orders', app.orders, true),
     });
     expect(parsed.locations.output_customers.primary_key).toEqual(['customer_id']);
     expect(parsed.locations.accounts_snapshot).toEqual(expect.objectContaining({
       primary_key: ['tenant_id', 'account_id'], granularity: 'DAY', partition_format: '%Y-%m-%d', compression: 'zstd', current_view: null,
     }));
+    expect(parsed.locations.accounts_snapshot).toEqual(expect.objectContaining({
+      period_basis: 'EFFECTIVE_DATE', close_periods: false, superseded_retention_minutes: 0,
+    }));
     expect(parsed.locations.output_customers).toEqual(expect.objectContaining({
       granularity: 'MONTH', partition_format: '%Y-%m', compression: 'snappy', current_view: 'customers_current',
+    }));
+    expect(parsed.locations.output_customers).toEqual(expect.objectContaining({
+      period_basis: 'LOAD_TIME', close_periods: false, superseded_retention_minutes: 360,
+    }));
+    expect(parsed.locations.output_orders).toEqual(expect.objectContaining({
+      period_basis: 'LOAD_TIME', close_periods: true, superseded_retention_minutes: 90,
+    }));
+    expect(parsed.locations.input_customers).toEqual(expect.objectContaining({
+      period_basis: null, close_periods: false, superseded_retention_minutes: null,
     }));
     expect(parsed.tokenizers).toEqual({ emails: tokenizer(stack, 'emails', app.pii, true) });
     expect(parsed.extra).toEqual({});
@@ -237,10 +262,11 @@ describe('an incomplete table binding is refused by the runtime', () => {
 
   test('the writer binding has the keys the runtime reads', () => {
     expect(writerKeys).toEqual([
-      '--output_customers_compression', '--output_customers_current_view', '--output_customers_database',
-      '--output_customers_effective_date_column', '--output_customers_granularity', '--output_customers_merge_sql',
-      '--output_customers_partition_format', '--output_customers_partition_key', '--output_customers_path',
-      '--output_customers_primary_key', '--output_customers_table',
+      '--output_customers_close_periods', '--output_customers_compression', '--output_customers_current_view',
+      '--output_customers_database', '--output_customers_effective_date_column', '--output_customers_granularity',
+      '--output_customers_merge_sql', '--output_customers_partition_format', '--output_customers_partition_key',
+      '--output_customers_path', '--output_customers_period_basis', '--output_customers_primary_key',
+      '--output_customers_superseded_retention_minutes', '--output_customers_table',
     ]);
   });
 

@@ -3,8 +3,9 @@
  * month, day or hour. Periods are always computed in UTC.
  *
  * Each granularity knows the format of its partition values (e.g. `2026-11` for `MONTH`), how to
- * compute the partition value of a date and the previous period's, and the settings Athena
- * partition projection needs.
+ * compute the partition value of a date and the previous period's, and the matching Athena
+ * partition projection settings (for tables of your own: `SnapshotPartitionTable` registers its
+ * partitions instead).
  *
  * @example
  * SnapshotGranularity.MONTH.partitionValue(new Date('2026-11-21T10:00:00Z')); // '2026-11'

@@ -19,12 +19,14 @@ const CONSTRUCT = 'SnapshotPartitionTable';
 const NAME = /^[a-z][a-z0-9_]*$/;
 const MAX_NAME = 255;
 const CURRENT_VIEW_SUFFIX = '_current';
-const DEFAULT_PROJECTION_START = new Date(Date.UTC(2020, 0, 1));
 const VIEW_NAME = /^[a-z][a-z0-9_]{0,127}$/;
 /** The default noncurrent-version expiration under a table's prefix, in days (capped at the layer's). */
 const DEFAULT_NONCURRENT_DAYS = 3;
 /** A curated layer's noncurrent-version expiration when its definition has none (as `LakeLayer`). */
 const LAYER_DEFAULT_NONCURRENT = Duration.days(30);
+/** The default time a superseded partition folder is kept, and the longest allowed. */
+const DEFAULT_SUPERSEDED_RETENTION = Duration.hours(6);
+const MAX_SUPERSEDED_RETENTION_MINUTES = 7 * 24 * 60;
 const NONCURRENT_RULE_ID = 'snapshot-noncurrent-versions';
 const RETENTION_RULE_ID = 'snapshot-retention';
 const MAX_RULE_ID_LENGTH = 255;
@@ -38,6 +40,23 @@ export enum SnapshotCompression {
   SNAPPY = 'SNAPPY',
   /** Zstandard: smaller files (cheaper storage and scans) for a little more CPU. */
   ZSTD = 'ZSTD',
+}
+
+/** What decides the period (the partition) an event is loaded into. */
+export enum SnapshotPeriodBasis {
+  /**
+   * The start time of the load: a run merges its events into the period it runs in, on top of
+   * that period's state, or else the latest earlier period's. A period's partition holds the state
+   * at the last load inside it.
+   */
+  LOAD_TIME = 'LOAD_TIME',
+  /**
+   * The event's effective date: a run merges each event into the period of its date and rebuilds
+   * every period from the earliest one its events touch to the latest, each on top of the one
+   * before. A period's partition holds every event loaded so far that is dated up to its end.
+   * Events without an effective date cannot be placed: they are dropped and counted in the log.
+   */
+  EFFECTIVE_DATE = 'EFFECTIVE_DATE',
 }
 
 /**
@@ -120,17 +139,35 @@ export interface SnapshotPartitionTableProps {
   readonly compression?: SnapshotCompression;
 
   /**
-   * The first period that Athena partition projection lists (the range ends at `NOW`). Set it to
-   * the first period you load: earlier periods are not queryable, and a query without a predicate
-   * on the partition key lists every period of the range. It cannot be in the future.
+   * What decides the period an event is loaded into: the load's start time, or the event's
+   * effective date (late events then rebuild the periods they belong to, and every later one).
    *
-   * @default - 2020-01-01T00:00:00Z
+   * @default SnapshotPeriodBasis.LOAD_TIME
    */
-  readonly projectionStart?: Date;
+  readonly periodBasis?: SnapshotPeriodBasis;
 
   /**
-   * Whether to create the `<tableName>_current` Athena view: the newest non-empty snapshot among
-   * the current and previous periods.
+   * Whether the first load of a period first closes the period before it: the load's events dated
+   * before the end of that period are merged into it once more, so that its partition holds the
+   * state at its end rather than at its last load. Only with `SnapshotPeriodBasis.LOAD_TIME` (an
+   * `EFFECTIVE_DATE` period already holds exactly the events dated up to its end).
+   *
+   * @default false
+   */
+  readonly closePeriods?: boolean;
+
+  /**
+   * How long a partition's superseded folder is kept after a load switched the partition to a new
+   * one, so that queries that started before the switch can still read it; a later load deletes
+   * it. Whole minutes, from 0 to 7 days.
+   *
+   * @default Duration.hours(6)
+   */
+  readonly supersededRetention?: Duration;
+
+  /**
+   * Whether to create the `<tableName>_current` Athena view: the newest registered partition
+   * among the current and previous periods.
    *
    * @default true
    */
@@ -163,18 +200,20 @@ export interface RetainLastMergeOptions {
   readonly incomingView?: string;
 
   /**
-   * The previous period's partition (the table's columns); used only while the current one is empty.
+   * The live rows of the base state (the table's columns), e.g. a period's published partition;
+   * empty when there is no base.
    *
-   * @default 'previous_snapshot'
+   * @default 'base_snapshot'
    */
-  readonly previousView?: string;
+  readonly baseView?: string;
 
   /**
-   * The current period's partition (the table's columns); empty on the period's first load.
+   * The tombstones of the base state (the table's columns, only the primary key and the effective
+   * date set): the deleted keys, so that an older event cannot bring them back.
    *
-   * @default 'current_snapshot'
+   * @default 'base_tombstones'
    */
-  readonly currentView?: string;
+  readonly tombstonesView?: string;
 }
 
 /**
@@ -182,10 +221,13 @@ export interface RetainLastMergeOptions {
  * partition, for point-in-time queries without effective or term dates: query the period you
  * want, or the `<table>_current` view for the newest.
  *
- * Athena partition projection makes every period queryable without crawlers or `ALTER TABLE`.
- * Loading a period is the retain-last merge (`retainLastMergeSql`) of the incoming change events
- * with the current partition (or the previous one on the period's first load); a job that
- * `writesTo(table)` receives everything it needs as job arguments.
+ * Partitions are registered in the Glue Data Catalog, so Athena and Spark (through the catalog)
+ * see the same periods. A load writes each period it changes to a new folder and then switches the
+ * partition's location to it: readers see a period's previous complete state or its new one, never
+ * a mix. The new state is the retain-last merge (`retainLastMergeSql`) of the incoming change
+ * events with the period's base state (its live rows and the tombstones of deleted keys); a job
+ * that `writesTo(table)` receives everything it needs as job arguments, and the job runtime's
+ * `gluelake.snapshot.merge_snapshot` does the load.
  *
  * @example
  * const customers = new SnapshotPartitionTable(this, 'Customers', {
@@ -236,6 +278,15 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
   /** The Parquet compression codec. */
   public readonly compression: SnapshotCompression;
 
+  /** What decides the period an event is loaded into. */
+  public readonly periodBasis: SnapshotPeriodBasis;
+
+  /** Whether the first load of a period closes the period before it. */
+  public readonly closePeriods: boolean;
+
+  /** How long a superseded partition folder is kept. */
+  public readonly supersededRetention: Duration;
+
   /**
    * How long S3 keeps noncurrent versions under the table's prefix: the table's lifecycle rule, or
    * the layer's expiration when the table keeps the layer's.
@@ -250,6 +301,9 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
 
   /** The table's Glue resource. */
   public readonly cfnTable: glue.CfnTable;
+
+  /** `supersededRetention` in minutes, as writer jobs receive it. */
+  private readonly supersededRetentionMinutes: string;
 
   constructor(scope: Construct, id: string, props: SnapshotPartitionTableProps) {
     super(scope, id);
@@ -306,18 +360,24 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
     const prefix = normalisePrefix(this, props.prefix ?? `${props.tableName}/`);
     const compression = props.compression ?? SnapshotCompression.SNAPPY;
     if (!Object.values(SnapshotCompression).includes(compression)) v('compression', compression, 'SnapshotCompression.SNAPPY or ZSTD');
+    const periodBasis = props.periodBasis ?? SnapshotPeriodBasis.LOAD_TIME;
+    if (!Object.values(SnapshotPeriodBasis).includes(periodBasis)) v('periodBasis', periodBasis, 'SnapshotPeriodBasis.LOAD_TIME or EFFECTIVE_DATE');
+    const closePeriods = props.closePeriods ?? false;
+    if (typeof closePeriods !== 'boolean') v('closePeriods', closePeriods, 'true or false');
+    if (closePeriods && periodBasis !== SnapshotPeriodBasis.LOAD_TIME) {
+      v('closePeriods', closePeriods, `false with periodBasis SnapshotPeriodBasis.${periodBasis} (closing applies to LOAD_TIME periods; `
+        + 'an EFFECTIVE_DATE period already holds exactly the events dated up to its end)');
+    }
+    const supersededRetention = props.supersededRetention ?? DEFAULT_SUPERSEDED_RETENTION;
+    this.supersededRetentionMinutes = this.checkSupersededRetention(supersededRetention);
     const description = props.description ??
-      `Snapshot table: one full copy per ${props.granularity.name.toLowerCase()} (UTC) in partition '${partitionKey}', primary key (${primaryKey.join(', ')}), newest by ${eff}`;
+      `Snapshot table: one full copy per ${props.granularity.name.toLowerCase()} (UTC, periods by ${periodBasis === SnapshotPeriodBasis.EFFECTIVE_DATE ? eff : 'load time'}) `
+      + `in partition '${partitionKey}', primary key (${primaryKey.join(', ')}), newest by ${eff}`;
     if (!Token.isUnresolved(description) && description.length > 2048) {
       v('description', new Described(`${description.length} characters`), 'at most 2048 characters');
     }
     const noncurrent = this.checkNoncurrentVersionExpiration(layer, prefix, props.noncurrentVersionExpiration);
     const retentionClaim = this.claimPrefixSetting(layer, 'retention', prefix, props.retention, 'no retention (snapshots are kept)');
-    const start = props.projectionStart ?? DEFAULT_PROJECTION_START;
-    if (!(start instanceof Date) || Number.isNaN(start.getTime())) v('projectionStart', new Described(String(start)), 'a valid Date');
-    if (start.getTime() > Date.now()) {
-      v('projectionStart', new Described(start.toISOString()), 'a date that is not in the future (the projected range ends at NOW)');
-    }
 
     this.layer = layer;
     this.database = layer.database;
@@ -329,6 +389,9 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
     this.partitionKey = partitionKey;
     this.prefix = prefix;
     this.compression = compression;
+    this.periodBasis = periodBasis;
+    this.closePeriods = closePeriods;
+    this.supersededRetention = supersededRetention;
     this.noncurrentVersionExpiration = noncurrent.keep;
     const removalPolicy = resolveRemovalPolicy(this, props.removalPolicy);
     const databaseName = layer.database.databaseName;
@@ -346,13 +409,6 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
           'EXTERNAL': 'TRUE',
           'classification': 'parquet',
           'parquet.compression': compression,
-          'projection.enabled': 'true',
-          [`projection.${partitionKey}.type`]: 'date',
-          [`projection.${partitionKey}.format`]: g.format,
-          [`projection.${partitionKey}.range`]: `${g.partitionValue(start)},NOW`,
-          [`projection.${partitionKey}.interval`]: '1',
-          [`projection.${partitionKey}.interval.unit`]: g.intervalUnit,
-          'storage.location.template': `${location}${partitionKey}=\${${partitionKey}}/`,
         },
         partitionKeys: [{ name: partitionKey, type: 'string', comment: `The snapshot period (${g.format}, UTC)` }],
         storageDescriptor: {
@@ -390,34 +446,38 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
     return this.layer.s3Uri(this.prefix);
   }
 
-  /** The `s3://` location of one period's partition, e.g. `s3://bucket/customers/snapshot=2026-11/`. */
+  /**
+   * The `s3://` folder of one period, e.g. `s3://bucket/customers/snapshot=2026-11/`. Each load of
+   * the period writes a new folder inside it (`run-<UTC time>-<id>/`, or `close-...` for the load
+   * that closes it), and the registered partition points at the latest complete one.
+   */
   public partitionLocation(partitionValue: string): string {
     this.granularity.parsePartitionValue(partitionValue);
     return this.layer.s3Uri(`${this.prefix}${this.partitionKey}=${partitionValue}/`);
   }
 
   /**
-   * The retain-last merge as one Spark SQL statement; its result is the new current partition.
+   * The retain-last merge as one Spark SQL statement; its result is the new state: the table's
+   * columns plus `_deleted`, exactly one row per primary key (`_deleted = false`: a live row of the
+   * partition; `true`: a tombstone).
    *
    * It reads three temporary views (names in `options`): the incoming change events (the table's
-   * columns plus a boolean `_deleted`), the previous period's partition and the current period's.
-   * The current partition is the base; the previous one seeds it only while the current one is
-   * empty (the period's first load), so an entity deleted earlier in the period stays deleted.
-   * Per primary key the newest row by `effectiveDateColumn` wins, with ties broken
-   * deterministically: an incoming event beats a stored row, a delete beats an upsert, then the
-   * greatest row by the remaining columns (declared order, nulls last) wins. A winning delete
-   * removes the entity; `_deleted` is not in the result. Events with a null primary key column or
-   * a null effective date never win over a dated row (null keys are dropped).
+   * columns plus a boolean `_deleted`, null meaning false), the base state's live rows and its
+   * tombstones (the table's columns). Incoming events with a null primary key column are dropped.
+   * Per primary key the winner is the greatest row by one total order, whatever view it comes
+   * from: `effectiveDateColumn` descending (nulls last), then a delete before an upsert, then the
+   * remaining columns in declared order, descending with nulls last (arrays, maps and structs by
+   * their JSON text). So the state after any sequence of batches is the fold of all their events:
+   * splitting the events into batches, or loading a batch twice, does not change the result.
    *
-   * Rerunning it within a period with the same events gives the same rows. Column lists are
-   * explicit (never `SELECT *`), and the statement uses only SQL that Spark SQL and DuckDB share
-   * (the test suite executes it in DuckDB).
+   * Column lists are explicit (never `SELECT *`), and the statement uses only SQL that Spark SQL
+   * and DuckDB share (the test suite executes it in both).
    */
   public retainLastMergeSql(options: RetainLastMergeOptions = {}): string {
     const views = {
       incomingView: options.incomingView ?? 'incoming',
-      previousView: options.previousView ?? 'previous_snapshot',
-      currentView: options.currentView ?? 'current_snapshot',
+      baseView: options.baseView ?? 'base_snapshot',
+      tombstonesView: options.tombstonesView ?? 'base_tombstones',
     };
     for (const [prop, name] of Object.entries(views)) {
       if (!VIEW_NAME.test(name) || RESERVED_WORDS.has(name) || name.startsWith('merge_')) {
@@ -449,15 +509,17 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
   }
 
   /**
-   * Grants writing the table's data: putting and deleting objects under its prefix, encryption
-   * with the layer's key through S3, reading the table's definition and managing its partitions.
-   * The table definition itself (columns, projection) belongs to the stack: no `UpdateTable`.
+   * Grants writing the table's data: putting and deleting objects under its prefix (the periods'
+   * folders and the runtime's bookkeeping under `<prefix>_state/`), encryption with the layer's key
+   * through S3, reading the table's definition and managing its partitions (creating them and
+   * switching their locations). The table definition itself (columns, parameters) belongs to the
+   * stack: no `UpdateTable`.
    */
   public grantWrite(grantee: iam.IGrantable): iam.Grant {
     return this.grant(grantee, OBJECT_WRITE_ACTIONS, KEY_WRITE_ACTIONS, [...GLUE_READ_ACTIONS, ...GLUE_PARTITION_WRITE_ACTIONS]);
   }
 
-  /** Grants both of the above (a merge reads the partitions it rebuilds). */
+  /** Grants both of the above (a load reads the base state it merges into and the runtime's bookkeeping). */
   public grantReadWrite(grantee: iam.IGrantable): iam.Grant {
     return this.grant(grantee, [...OBJECT_READ_ACTIONS, ...OBJECT_WRITE_ACTIONS], KEY_WRITE_ACTIONS,
       [...GLUE_READ_ACTIONS, ...GLUE_PARTITION_WRITE_ACTIONS]);
@@ -469,9 +531,10 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
    * the job receives `--output_<table>_database`, `_table`, `_path` (the table's `s3://`
    * location), `_partition_key`, `_granularity` (`MONTH`), `_partition_format` (a `strftime`
    * pattern, `%Y-%m`) and `_current_view`; writers also receive `_primary_key` (comma-separated),
-   * `_effective_date_column`, `_compression` (`snappy` or `zstd`) and `_merge_sql` (the
-   * retain-last merge over the views `incoming`, `previous_snapshot` and `current_snapshot`).
-   * A table is bound whole: `options.prefix` is refused.
+   * `_effective_date_column`, `_compression` (`snappy` or `zstd`), `_merge_sql` (the retain-last
+   * merge over the views `incoming`, `base_snapshot` and `base_tombstones`), `_period_basis`
+   * (`LOAD_TIME` or `EFFECTIVE_DATE`), `_close_periods` (`true` or `false`) and
+   * `_superseded_retention_minutes`. A table is bound whole: `options.prefix` is refused.
    */
   public bindToJob(scope: IConstruct, grantee: iam.IGrantable, access: DataAccess, options: DataLocationOptions): DataLocationBinding {
     if (options.prefix !== undefined) {
@@ -499,6 +562,9 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
       values.effective_date_column = this.effectiveDateColumn;
       values.compression = this.compression.toLowerCase();
       values.merge_sql = this.retainLastMergeSql().replace(/\s+/g, ' ');
+      values.period_basis = this.periodBasis;
+      values.close_periods = String(this.closePeriods);
+      values.superseded_retention_minutes = this.supersededRetentionMinutes;
     }
     return {
       defaultArgumentName: `${write ? 'output' : 'input'}_${this.tableName}`,
@@ -591,6 +657,29 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
     bucket.addLifecycleRule({ id: lifecycleRuleId(RETENTION_RULE_ID, this.prefix), prefix: this.prefix, expiration: retention });
   }
 
+  /**
+   * Validates `supersededRetention` (whole minutes from 0 to 7 days) and returns it in minutes as
+   * the job argument's text; a token must be a `Duration.minutes` (its value is passed as is).
+   */
+  private checkSupersededRetention(retention: Duration): string {
+    const expected = `a whole number of minutes from 0 to ${MAX_SUPERSEDED_RETENTION_MINUTES} (7 days)`;
+    if (!(retention instanceof Duration)) {
+      throw new LakeValidationError(this, CONSTRUCT, 'supersededRetention', retention, `a Duration: ${expected}`);
+    }
+    if (retention.isUnresolved()) {
+      try {
+        return Token.asString(retention.toMinutes());
+      } catch {
+        throw new LakeValidationError(this, CONSTRUCT, 'supersededRetention', retention, `${expected}; a token only as Duration.minutes(token)`);
+      }
+    }
+    const minutes = retention.toMinutes({ integral: false });
+    if (!Number.isInteger(minutes) || minutes < 0 || minutes > MAX_SUPERSEDED_RETENTION_MINUTES) {
+      throw new LakeValidationError(this, CONSTRUCT, 'supersededRetention', retention, expected);
+    }
+    return String(minutes);
+  }
+
   /** A Glue `VIRTUAL_VIEW` in the encoding Athena writes: the Trino definition, base64 JSON in a comment. */
   private createCurrentView(databaseName: string, viewName: string): glue.CfnTable {
     const viewColumns = [...this.columns.map(c => ({ name: c.name, hive: c.type.inputString })), { name: this.partitionKey, hive: 'string' }];
@@ -615,7 +704,7 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
       databaseName,
       tableInput: {
         name: viewName,
-        description: `The newest non-empty snapshot of ${this.tableName} among the current and previous ${this.granularity.name.toLowerCase()} (UTC)`,
+        description: `The newest registered snapshot of ${this.tableName} among the current and previous ${this.granularity.name.toLowerCase()} (UTC)`,
         tableType: 'VIRTUAL_VIEW',
         parameters: { presto_view: 'true', comment: 'Presto View' },
         viewOriginalText: `/* Presto View: ${encoded} */`,

@@ -24,7 +24,7 @@ export const RESERVED_WORDS = new Set([
   'anti', 'minus', 'semi',
 ]);
 
-/** The internal columns of the merge; table columns start with a letter, so they never collide. */
+/** The column that marks a delete: in the incoming events (null means false) and in the merge's result. */
 export const DELETED_COLUMN = '_deleted';
 
 /** What the merge needs to know of the table. */
@@ -40,19 +40,24 @@ export interface MergeSpec {
   readonly complexColumns: string[];
   readonly primaryKey: string[];
   readonly effectiveDateColumn: string;
+  /** The incoming events: the columns plus `_deleted`. */
   readonly incomingView: string;
-  readonly previousView: string;
-  readonly currentView: string;
+  /** The live rows of the base state: the columns. */
+  readonly baseView: string;
+  /** The tombstones of the base state: the columns (only the primary key and the effective date set). */
+  readonly tombstonesView: string;
 }
 
 /**
- * The retain-last merge: one statement whose result is the new current partition.
+ * The retain-last merge: one statement whose result is the new state, one row per primary key with
+ * `_deleted` (true: a tombstone, false: a live row).
  *
- * Inputs: the current period's partition, or the previous period's while the current one is empty,
- * and the incoming events (with `_deleted`). Per primary key the newest row by the effective date
- * wins; at equal dates incoming beats stored, a delete beats an upsert, then the greatest row by
- * the remaining columns (in declared order, nulls last; complex ones by their JSON text). Winning
- * deletes are dropped.
+ * Inputs: the base state's live rows and tombstones, and the incoming events (with `_deleted`;
+ * those with a null primary key column are dropped). Per primary key the winner is the greatest row
+ * by one total order that does not depend on where a row came from: the effective date (nulls
+ * last), then deletes before upserts, then the remaining columns in declared order (nulls last;
+ * complex ones by their JSON text), all descending. The state after any sequence of batches is
+ * therefore the fold of every event so far.
  */
 export function retainLastMergeSql(spec: MergeSpec): string {
   const cols = spec.columns.join(', ');
@@ -60,15 +65,14 @@ export function retainLastMergeSql(spec: MergeSpec): string {
   const notNullKeys = spec.primaryKey.map(k => `${k} IS NOT NULL`).join(' AND ');
   const rest = spec.columns.filter(c => c !== spec.effectiveDateColumn && !spec.primaryKey.includes(c));
   const tieBreak = rest.map(c => spec.complexColumns.includes(c) ? `to_json(${c}) DESC NULLS LAST` : `${c} DESC NULLS LAST`);
-  const order = [`${spec.effectiveDateColumn} DESC NULLS LAST`, '_merge_source ASC', `${DELETED_COLUMN} DESC`, ...tieBreak];
+  const order = [`${spec.effectiveDateColumn} DESC NULLS LAST`, `${DELETED_COLUMN} DESC`, ...tieBreak];
   return [
     'WITH merge_input AS (',
-    `  SELECT ${cols}, FALSE AS ${DELETED_COLUMN}, 1 AS _merge_source FROM ${spec.currentView}`,
+    `  SELECT ${cols}, FALSE AS ${DELETED_COLUMN} FROM ${spec.baseView}`,
     '  UNION ALL',
-    `  SELECT ${cols}, FALSE AS ${DELETED_COLUMN}, 1 AS _merge_source FROM ${spec.previousView}`,
-    `  WHERE NOT EXISTS (SELECT 1 FROM ${spec.currentView})`,
+    `  SELECT ${cols}, TRUE AS ${DELETED_COLUMN} FROM ${spec.tombstonesView}`,
     '  UNION ALL',
-    `  SELECT ${cols}, COALESCE(${DELETED_COLUMN}, FALSE) AS ${DELETED_COLUMN}, 0 AS _merge_source FROM ${spec.incomingView}`,
+    `  SELECT ${cols}, COALESCE(${DELETED_COLUMN}, FALSE) AS ${DELETED_COLUMN} FROM ${spec.incomingView}`,
     `  WHERE ${notNullKeys}`,
     '),',
     'merge_ranked AS (',
@@ -76,9 +80,9 @@ export function retainLastMergeSql(spec: MergeSpec): string {
     `    ROW_NUMBER() OVER (PARTITION BY ${keys} ORDER BY ${order.join(', ')}) AS _merge_rank`,
     '  FROM merge_input',
     ')',
-    `SELECT ${cols}`,
+    `SELECT ${cols}, ${DELETED_COLUMN}`,
     'FROM merge_ranked',
-    `WHERE _merge_rank = 1 AND NOT ${DELETED_COLUMN}`,
+    'WHERE _merge_rank = 1',
   ].join('\n');
 }
 
@@ -157,20 +161,24 @@ export interface CurrentViewSpec {
 }
 
 /**
- * The Trino SQL of the `_current` view: the newest non-empty snapshot among the current and the
- * previous period (UTC). Both the outer query and the subquery filter the partition key on those
- * two periods, so only their partitions qualify.
+ * The Trino SQL of the `_current` view: the newest registered partition among the current and the
+ * previous period (UTC), chosen from the table's `$partitions` metadata table (Athena lists a
+ * table's registered partitions there: "List partitions for a specific table",
+ * https://docs.aws.amazon.com/athena/latest/ug/querying-glue-catalog-listing-partitions.html), so
+ * a registered partition whose entities were all deleted is the current one, with no rows. The
+ * outer query also filters the partition key on the two periods, so only their partitions qualify.
  */
 export function currentViewSql(spec: CurrentViewSpec): string {
   const q = (name: string) => `"${name}"`;
   const now = "current_timestamp AT TIME ZONE 'UTC'";
   const periods = `(date_format(${now}, '${spec.strftimeFormat}'), date_format(date_add('${spec.sqlUnit}', -1, ${now}), '${spec.strftimeFormat}'))`;
   const table = `${q(spec.databaseName)}.${q(spec.tableName)}`;
+  const partitions = `${q(spec.databaseName)}.${q(`${spec.tableName}$partitions`)}`;
   const key = q(spec.partitionKey);
   return [
     `SELECT ${spec.columns.map(q).join(', ')}`,
     `FROM ${table}`,
     `WHERE ${key} IN ${periods}`,
-    `AND ${key} = (SELECT max(${key}) FROM ${table} WHERE ${key} IN ${periods})`,
+    `AND ${key} = (SELECT max(${key}) FROM ${partitions} WHERE ${key} IN ${periods})`,
   ].join('\n');
 }

@@ -19,7 +19,7 @@ export interface MergeTableSpec {
   readonly granularity: 'YEAR' | 'MONTH' | 'DAY' | 'HOUR';
 }
 
-/** A merge run after the case's first one: the result becomes the current partition. */
+/** A merge run after the case's first one, on the previous result as the base state (`stateOf`). */
 export interface MergeRerun {
   readonly incoming?: JsonRow[];
   readonly expected: JsonRow[];
@@ -29,12 +29,19 @@ export interface MergeCase {
   readonly name: string;
   readonly note?: string;
   readonly table: string;
-  readonly previous: JsonRow[];
-  readonly current: JsonRow[];
+  /** The base state's live rows (the table's columns). */
+  readonly base: JsonRow[];
+  /** The base state's tombstones (the table's columns; only the primary key and the effective date set). */
+  readonly tombstones: JsonRow[];
+  /** The events (the table's columns plus `_deleted`). */
   readonly incoming: JsonRow[];
+  /** The merge's result: the table's columns plus `_deleted`, one row per primary key. */
   readonly expected: JsonRow[];
   readonly then?: MergeRerun[];
 }
+
+/** The views the merge SQL reads by default. */
+export const VIEWS = { incoming: 'incoming', base: 'base_snapshot', tombstones: 'base_tombstones' } as const;
 
 export interface MergeCases {
   readonly tables: { [name: string]: MergeTableSpec };
@@ -168,6 +175,21 @@ export function canonicalRows(rows: { [column: string]: unknown }[], columns: [s
   return rows
     .map(r => Object.fromEntries(columns.map(([name, t]) => [name, canonicalValue(r[name], t)])))
     .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
+/**
+ * The base state the job runtime keeps after a merge whose result is `rows`: the winners with
+ * `_deleted` false are the partition's rows, those with `_deleted` true are tombstones, of which
+ * only the primary key and the effective date are stored.
+ */
+export function stateOf(table: MergeTableSpec, rows: JsonRow[]): { base: JsonRow[]; tombstones: JsonRow[] } {
+  const strip = (r: JsonRow): JsonRow => Object.fromEntries(table.columns.map(c => [c.name, r[c.name] ?? null]));
+  const kept = new Set([...table.primaryKey, table.effectiveDateColumn]);
+  return {
+    base: rows.filter(r => r[DELETED] !== true).map(strip),
+    tombstones: rows.filter(r => r[DELETED] === true)
+      .map(r => Object.fromEntries(table.columns.map(c => [c.name, kept.has(c.name) ? r[c.name] ?? null : null]))),
+  };
 }
 
 function sqlString(s: string): string {

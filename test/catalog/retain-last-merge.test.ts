@@ -2,7 +2,9 @@
 // cases of change-data-capture merges. The cases (tables, rows, expected rows) are in merge-cases.json,
 // which test_merge_sql_spark.py runs in Spark SQL too: both engines must give the expected rows.
 import { customersTable } from './fixtures';
-import { canonicalRows, columnTypes, type JsonRow, loadDuckDbView, MERGE_CASES, type MergeCase, mergeCaseTable } from './merge-cases';
+import {
+  canonicalRows, columnTypes, DELETED, type JsonRow, loadDuckDbView, MERGE_CASES, type MergeCase, mergeCaseTable, stateOf, VIEWS,
+} from './merge-cases';
 import { DuckDb, type Row, type ViewData } from '../helpers/duckdb';
 import { EMULATOR_TEST_TIMEOUT_MS } from '../helpers/timeouts';
 
@@ -13,7 +15,7 @@ const EVENT_COLUMNS = { ...SNAPSHOT_COLUMNS, _deleted: 'BOOLEAN' };
 
 const snapshot = (...rows: Row[]): ViewData => ({ columns: SNAPSHOT_COLUMNS, rows });
 const events = (...rows: Row[]): ViewData => ({ columns: EVENT_COLUMNS, rows });
-const customer = (id: string, email: string, at: string, country = 'FR'): Row =>
+const customer = (id: string, email: string | null, at: string, country: string | null = 'FR'): Row =>
   ({ customer_id: id, email, country, updated_at: at });
 const upsert = (id: string, email: string, at: string, country = 'FR'): Row => ({ ...customer(id, email, at, country), _deleted: false });
 
@@ -24,36 +26,29 @@ let db: DuckDb;
 beforeAll(async () => { db = await DuckDb.open(); });
 afterAll(() => db.close());
 
-/** Loads the three views and returns the new current partition. */
-async function merge(previous: ViewData, current: ViewData, incoming: ViewData, sql = MERGE, names = ['previous_snapshot', 'current_snapshot', 'incoming']) {
-  await db.setView(names[0], previous);
-  await db.setView(names[1], current);
-  await db.setView(names[2], incoming);
-  return db.rows(sql);
-}
-
 /** Runs one merge of a case's table in DuckDB; returns the rows in canonical form, checking the result's columns. */
-async function mergeCase(c: MergeCase, sql: string, current: JsonRow[], incoming: JsonRow[]): Promise<JsonRow[]> {
+async function mergeCase(c: MergeCase, sql: string, state: { base: JsonRow[]; tombstones: JsonRow[] }, incoming: JsonRow[]): Promise<JsonRow[]> {
   const spec = MERGE_CASES.tables[c.table];
   const columns = columnTypes(spec, false);
-  await loadDuckDbView(db, 'previous_snapshot', columns, c.previous);
-  await loadDuckDbView(db, 'current_snapshot', columns, current);
-  await loadDuckDbView(db, 'incoming', columnTypes(spec, true), incoming);
+  await loadDuckDbView(db, VIEWS.base, columns, state.base);
+  await loadDuckDbView(db, VIEWS.tombstones, columns, state.tombstones);
+  await loadDuckDbView(db, VIEWS.incoming, columnTypes(spec, true), incoming);
   const rows = await db.rows(sql);
-  for (const row of rows) expect(Object.keys(row)).toEqual(spec.columns.map(col => col.name));
-  return canonicalRows(rows, columns);
+  for (const row of rows) expect(Object.keys(row)).toEqual([...spec.columns.map(col => col.name), DELETED]);
+  return canonicalRows(rows, columnTypes(spec, true));
 }
 
 describe('retain-last merge cases of merge-cases.json, executed in DuckDB', () => {
   test.each(MERGE_CASES.cases.map(c => [c.name, c] as const))('%s', async (_name, c) => {
+    const spec = MERGE_CASES.tables[c.table];
     const sql = mergeCaseTable(c.table).retainLastMergeSql();
-    const columns = columnTypes(MERGE_CASES.tables[c.table], false);
+    const columns = columnTypes(spec, true);
     const orders = c.incoming.length > 1 ? [c.incoming, [...c.incoming].reverse()] : [c.incoming];
     for (const incoming of orders) {
-      let rows = await mergeCase(c, sql, c.current, incoming);
+      let rows = await mergeCase(c, sql, { base: c.base, tombstones: c.tombstones }, incoming);
       expect(rows).toEqual(canonicalRows(c.expected, columns));
       for (const rerun of c.then ?? []) {
-        rows = await mergeCase(c, sql, rows, rerun.incoming ?? incoming);
+        rows = await mergeCase(c, sql, stateOf(spec, rows), rerun.incoming ?? incoming);
         expect(rows).toEqual(canonicalRows(rerun.expected, columns));
       }
     }
@@ -62,21 +57,39 @@ describe('retain-last merge cases of merge-cases.json, executed in DuckDB', () =
   test('every table of the cases is used by a case', () => {
     expect(new Set(MERGE_CASES.cases.map(c => c.table))).toEqual(new Set(Object.keys(MERGE_CASES.tables)));
   });
+
+  test('every expected result holds one row per primary key', () => {
+    for (const c of MERGE_CASES.cases) {
+      const spec = MERGE_CASES.tables[c.table];
+      for (const expected of [c.expected, ...(c.then ?? []).map(t => t.expected)]) {
+        const keys = expected.map(r => JSON.stringify(spec.primaryKey.map(k => r[k])));
+        expect(new Set(keys).size).toBe(keys.length);
+      }
+    }
+  });
 });
 
 describe('retain-last merge, executed in DuckDB', () => {
   test('the view names can be changed', async () => {
-    const sql = table.retainLastMergeSql({ incomingView: 'cdc_events', previousView: 'last_month', currentView: 'this_month' });
-    const rows = await merge(
-      snapshot(customer('c1', 'a@x', '2026-10-01 08:00:00')), snapshot(), events(upsert('c2', 'b@x', '2026-11-01 08:00:00')),
-      sql, ['last_month', 'this_month', 'cdc_events'],
-    );
-    expect(rows).toEqual([customer('c1', 'a@x', '2026-10-01 08:00:00'), customer('c2', 'b@x', '2026-11-01 08:00:00')]);
-    expect(sql).not.toMatch(/\b(incoming|previous_snapshot|current_snapshot)\b/);
+    const sql = table.retainLastMergeSql({ incomingView: 'cdc_events', baseView: 'last_state', tombstonesView: 'deleted_keys' });
+    await db.setView('last_state', snapshot(customer('c1', 'a@x', '2026-10-01 08:00:00')));
+    await db.setView('deleted_keys', snapshot(customer('c3', null, '2026-10-01 08:00:00', null)));
+    await db.setView('cdc_events', events(upsert('c2', 'b@x', '2026-11-01 08:00:00')));
+    expect(await db.rows(sql)).toEqual([
+      { ...customer('c1', 'a@x', '2026-10-01 08:00:00'), _deleted: false },
+      { ...customer('c2', 'b@x', '2026-11-01 08:00:00'), _deleted: false },
+      { ...customer('c3', null, '2026-10-01 08:00:00', null), _deleted: true },
+    ]);
+    expect(sql).not.toMatch(/\b(incoming|base_snapshot|base_tombstones)\b/);
   });
 
   test('column lists are explicit: no SELECT * across the union', () => {
     expect(MERGE).not.toContain('*');
-    expect(MERGE.match(/SELECT customer_id, email, country, updated_at/g)).toHaveLength(5);
+    expect(MERGE.match(/SELECT customer_id, email, country, updated_at, /g)).toHaveLength(5);
+  });
+
+  test('one total order: the effective date, then deletes first, then the remaining columns; no rank by source', () => {
+    expect(MERGE).toContain('ORDER BY updated_at DESC NULLS LAST, _deleted DESC, email DESC NULLS LAST, country DESC NULLS LAST)');
+    expect(MERGE).not.toContain('_merge_source');
   });
 });

@@ -2,13 +2,17 @@ import { Duration } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CUSTOMER_COLUMNS, customersTable, customersTableProps } from './fixtures';
-import { type LakeLayer, SnapshotCompression, SnapshotGranularity, SnapshotPartitionTable, type SnapshotPartitionTableProps } from '../../src';
+import {
+  type LakeLayer, type RetainLastMergeOptions, SnapshotCompression, SnapshotGranularity, SnapshotPartitionTable, type SnapshotPartitionTableProps,
+  SnapshotPeriodBasis,
+} from '../../src';
 import { lakeStack } from '../processing/fixtures';
 
 const AT = "SnapshotPartitionTable at 'Stack/Customers': invalid prop";
 const NAMING = "lowercase letters, digits and '_', starting with a letter, at most 255 characters (Glue and Athena naming)";
 const COLUMNS = '(customer_id, email, country, updated_at)';
 const NONCURRENT = "a whole number of days from 1 to 30 (S3 lifecycle rules count in whole days; the layer 'silver' expires noncurrent versions after 30 days, and S3 applies the shorter of two overlapping expirations, so a longer one would have no effect; 30 keeps the layer's)";
+const SUPERSEDED = 'a whole number of minutes from 0 to 10080 (7 days)';
 const col = (name: string, type = glue.Schema.STRING): glue.Column => ({ name, type });
 
 describe('SnapshotPartitionTable rejects invalid props with a message naming the construct, the prop, the value and what is expected', () => {
@@ -59,9 +63,17 @@ describe('SnapshotPartitionTable rejects invalid props with a message naming the
       `${AT} 'noncurrentVersionExpiration': received 0 days; expected ${NONCURRENT}`],
     ["a noncurrent-version expiration longer than the layer's", { noncurrentVersionExpiration: Duration.days(31) },
       `${AT} 'noncurrentVersionExpiration': received 31 days; expected ${NONCURRENT}`],
-    ['a projection start in the future', { projectionStart: new Date('2999-01-01T00:00:00Z') },
-      `${AT} 'projectionStart': received 2999-01-01T00:00:00.000Z; expected a date that is not in the future (the projected range ends at NOW)`],
-    ['an invalid projection start', { projectionStart: new Date('not a date') }, `${AT} 'projectionStart': received Invalid Date; expected a valid Date`],
+    ['an unknown period basis', { periodBasis: 'BUSINESS_DATE' as SnapshotPeriodBasis },
+      `${AT} 'periodBasis': received "BUSINESS_DATE"; expected SnapshotPeriodBasis.LOAD_TIME or EFFECTIVE_DATE`],
+    ['closing EFFECTIVE_DATE periods', { periodBasis: SnapshotPeriodBasis.EFFECTIVE_DATE, closePeriods: true },
+      `${AT} 'closePeriods': received true; expected false with periodBasis SnapshotPeriodBasis.EFFECTIVE_DATE (closing applies to LOAD_TIME periods; `
+      + 'an EFFECTIVE_DATE period already holds exactly the events dated up to its end)'],
+    ['a superseded retention in seconds', { supersededRetention: Duration.seconds(90) },
+      `${AT} 'supersededRetention': received 1 minute 30 seconds; expected ${SUPERSEDED}`],
+    ['a superseded retention longer than 7 days', { supersededRetention: Duration.days(8) },
+      `${AT} 'supersededRetention': received 8 days; expected ${SUPERSEDED}`],
+    ['a superseded retention of 7 days and a minute', { supersededRetention: Duration.minutes(10081) },
+      `${AT} 'supersededRetention': received 7 days 1 minute; expected ${SUPERSEDED}`],
     ['a prefix with a leading slash', { prefix: '/customers/' },
       `${AT} 'prefix': received "/customers/"; expected a literal key prefix of 1 to 900 characters without a leading '/' and without wildcards, e.g. "tables/customers/"`],
     ['a prefix with a wildcard', { prefix: 'customers/*' },
@@ -125,10 +137,11 @@ describe('SnapshotPartitionTable rejects invalid props with a message naming the
     expect(kept.noncurrentVersionExpiration.toDays()).toBe(30);
   });
 
-  test.each([
+  test.each<[RetainLastMergeOptions, string, string]>([
     [{ incomingView: 'order' }, 'incomingView', '"order"'],
-    [{ previousView: 'Last-Month' }, 'previousView', '"Last-Month"'],
-    [{ currentView: 'merge_input' }, 'currentView', '"merge_input"'],
+    [{ baseView: 'Last-Month' }, 'baseView', '"Last-Month"'],
+    [{ tombstonesView: 'merge_input' }, 'tombstonesView', '"merge_input"'],
+    [{ tombstonesView: 't'.repeat(129) }, 'tombstonesView', `"${'t'.repeat(129)}"`],
   ])('retainLastMergeSql refuses the view names %j', (options, prop, received) => {
     const { table } = customersTable();
     expect(() => table.retainLastMergeSql(options)).toThrow(
@@ -137,7 +150,7 @@ describe('SnapshotPartitionTable rejects invalid props with a message naming the
 
   test('retainLastMergeSql refuses two views with one name', () => {
     const { table } = customersTable();
-    expect(() => table.retainLastMergeSql({ incomingView: 'events', currentView: 'events' })).toThrow(
-      'SnapshotPartitionTable.retainLastMergeSql at \'Stack/Customers\': invalid prop \'options\': received {"incomingView":"events","previousView":"previous_snapshot","currentView":"events"}; expected three different view names');
+    expect(() => table.retainLastMergeSql({ incomingView: 'events', tombstonesView: 'events' })).toThrow(
+      'SnapshotPartitionTable.retainLastMergeSql at \'Stack/Customers\': invalid prop \'options\': received {"incomingView":"events","baseView":"base_snapshot","tombstonesView":"events"}; expected three different view names');
   });
 });

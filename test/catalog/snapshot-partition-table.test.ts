@@ -1,10 +1,11 @@
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CUSTOMER_COLUMNS, customersTable, customersTableProps } from './fixtures';
 import {
   BronzeSilverGoldLake, GlueJob, LakeContextKeys, LayerDefinition, SnapshotCompression, SnapshotGranularity, SnapshotPartitionTable,
+  type SnapshotPartitionTableProps, SnapshotPeriodBasis,
 } from '../../src';
 import { roleStatements } from '../helpers/iam';
 import { expectNoNagFindings, nagV2Errors } from '../helpers/nag';
@@ -51,11 +52,11 @@ const glueArn = (resource: string) => join('arn:', { Ref: 'AWS::Partition' }, `:
 
 describe('SnapshotPartitionTable: the table', () => {
   test.each([
-    ['YEAR', 'yyyy', 'YEARS', '2020'],
-    ['MONTH', 'yyyy-MM', 'MONTHS', '2020-01'],
-    ['DAY', 'yyyy-MM-dd', 'DAYS', '2020-01-01'],
-    ['HOUR', 'yyyy-MM-dd-HH', 'HOURS', '2020-01-01-00'],
-  ])('%s: a Parquet table projected by date (%s, unit %s) from %s to NOW', (name, format, unit, start) => {
+    ['YEAR', 'yyyy'],
+    ['MONTH', 'yyyy-MM'],
+    ['DAY', 'yyyy-MM-dd'],
+    ['HOUR', 'yyyy-MM-dd-HH'],
+  ])('%s: a Parquet table partitioned by period (%s), without partition projection: its partitions are registered', (name, format) => {
     const granularity = (SnapshotGranularity as any)[name] as SnapshotGranularity;
     const { stack } = customersTable({ granularity });
     const { table } = tables(stack);
@@ -66,16 +67,10 @@ describe('SnapshotPartitionTable: the table', () => {
         'EXTERNAL': 'TRUE',
         'classification': 'parquet',
         'parquet.compression': 'SNAPPY',
-        'projection.enabled': 'true',
-        'projection.snapshot.type': 'date',
-        'projection.snapshot.format': format,
-        'projection.snapshot.range': `${start},NOW`,
-        'projection.snapshot.interval': '1',
-        'projection.snapshot.interval.unit': unit,
-        'storage.location.template': { 'Fn::Join': ['', ['s3://', expect.objectContaining({ Ref: expect.stringMatching(/^LakeSilverBucket/) }), '/customers/snapshot=${snapshot}/']] },
       },
       PartitionKeys: [{ Name: 'snapshot', Type: 'string', Comment: `The snapshot period (${format}, UTC)` }],
     }));
+    expect(JSON.stringify(table.Properties)).not.toMatch(/projection\.|storage\.location\.template/);
     expect(table.Properties.TableInput.StorageDescriptor).toEqual({
       Columns: [
         { Name: 'customer_id', Type: 'string' },
@@ -93,18 +88,17 @@ describe('SnapshotPartitionTable: the table', () => {
     expect(table.Properties.DatabaseName).toEqual({ Ref: expect.stringMatching(/^LakeSilverDatabase/) });
   });
 
-  test('a configured start, partition key, prefix and ZSTD compression', () => {
+  test('a configured partition key, prefix and ZSTD compression', () => {
     const { stack, table } = customersTable({
-      projectionStart: new Date('2024-03-15T10:00:00Z'),
       partitionKey: 'as_of',
       prefix: 'crm/customers',
       compression: SnapshotCompression.ZSTD,
       granularity: SnapshotGranularity.DAY,
     });
-    const params = tables(stack).table.Properties.TableInput.Parameters;
-    expect(params['projection.as_of.range']).toBe('2024-03-15,NOW');
-    expect(params['parquet.compression']).toBe('ZSTD');
-    expect(params['storage.location.template']['Fn::Join'][1][2]).toBe('/crm/customers/as_of=${as_of}/');
+    const input = tables(stack).table.Properties.TableInput;
+    expect(input.Parameters).toEqual({ 'EXTERNAL': 'TRUE', 'classification': 'parquet', 'parquet.compression': 'ZSTD' });
+    expect(input.PartitionKeys).toEqual([{ Name: 'as_of', Type: 'string', Comment: 'The snapshot period (yyyy-MM-dd, UTC)' }]);
+    expect(input.StorageDescriptor.Location).toEqual(join('s3://', { Ref: expect.stringMatching(/^LakeSilverBucket/) }, '/crm/customers/'));
     expect(table.prefix).toBe('crm/customers/');
     expect(stack.resolve(table.partitionLocation('2026-11-21'))).toEqual(join('s3://', { Ref: expect.stringMatching(/^LakeSilverBucket/) }, '/crm/customers/as_of=2026-11-21/'));
     expect(() => table.partitionLocation('2026-11')).toThrow('expected a partition value in the format yyyy-MM-dd');
@@ -114,6 +108,18 @@ describe('SnapshotPartitionTable: the table', () => {
     const { stack, table } = customersTable();
     expect(stack.resolve(table.location)).toEqual(join('s3://', { Ref: expect.stringMatching(/^LakeSilverBucket/) }, '/customers/'));
     expect(stack.resolve(table.partitionLocation('2026-11'))).toEqual(join('s3://', { Ref: expect.stringMatching(/^LakeSilverBucket/) }, '/customers/snapshot=2026-11/'));
+  });
+
+  test('defaults: periods by load time, not closed, superseded folders kept 6 hours; the description names the basis', () => {
+    const { stack, table } = customersTable();
+    expect(table.periodBasis).toBe(SnapshotPeriodBasis.LOAD_TIME);
+    expect(table.closePeriods).toBe(false);
+    expect(table.supersededRetention.toMinutes()).toBe(360);
+    expect(tables(stack).table.Properties.TableInput.Description).toBe(
+      "Snapshot table: one full copy per month (UTC, periods by load time) in partition 'snapshot', primary key (customer_id), newest by updated_at");
+    const byDate = customersTable({ periodBasis: SnapshotPeriodBasis.EFFECTIVE_DATE });
+    expect(tables(byDate.stack).table.Properties.TableInput.Description).toBe(
+      "Snapshot table: one full copy per month (UTC, periods by updated_at) in partition 'snapshot', primary key (customer_id), newest by updated_at");
   });
 
   test('the table definition is retained by default and destroyed only with the context flag', () => {
@@ -173,16 +179,18 @@ describe('SnapshotPartitionTable: the _current view', () => {
   test.each([
     ['MONTH', '%Y-%m', 'month'],
     ['HOUR', '%Y-%m-%d-%H', 'hour'],
-  ])('%s: the decoded definition reads the newest non-empty snapshot of the current and previous periods (%s)', (name, format, unit) => {
+  ])('%s: the decoded definition reads the newest registered partition of the current and previous periods (%s), rows or not', (name, format, unit) => {
     const granularity = (SnapshotGranularity as any)[name] as SnapshotGranularity;
     const { stack } = customersTable({ granularity });
     const view = decodeView(stack);
     const periods = `(date_format(current_timestamp AT TIME ZONE 'UTC', '${format}'), date_format(date_add('${unit}', -1, current_timestamp AT TIME ZONE 'UTC'), '${format}'))`;
+    // The period comes from Athena's `$partitions` metadata table (the registered partitions), not from
+    // the rows: a current period whose entities were all deleted is current, and empty.
     expect(view.originalSql).toBe([
       'SELECT "customer_id", "email", "country", "updated_at", "snapshot"',
       'FROM "sales_silver"."customers"',
       `WHERE "snapshot" IN ${periods}`,
-      `AND "snapshot" = (SELECT max("snapshot") FROM "sales_silver"."customers" WHERE "snapshot" IN ${periods})`,
+      `AND "snapshot" = (SELECT max("snapshot") FROM "sales_silver"."customers$partitions" WHERE "snapshot" IN ${periods})`,
     ].join('\n'));
     expect(view.catalog).toBe('awsdatacatalog');
     expect(view.schema).toBe('sales_silver');
@@ -450,6 +458,22 @@ describe('SnapshotPartitionTable: grants', () => {
     const glueStatement = s.find((st: any) => Array.isArray(st.Action) && st.Action.includes('glue:GetTable'));
     expect(glueStatement.Resource).toHaveLength(3);
   });
+
+  test("grantReadWrite covers what a load does: run folders, the runtime's bookkeeping under <prefix>_state/, reading and switching partitions", () => {
+    const { stack, table } = customersTable();
+    const role = new iam.Role(stack, 'Loader', { assumedBy: new iam.AccountRootPrincipal() });
+    table.grantReadWrite(role);
+    const s = stack.resolve(statements(stack, role));
+    const silverArn = { 'Fn::GetAtt': [expect.stringMatching(/^LakeSilverBucket/), 'Arn'] };
+    // `customers/*` holds `customers/snapshot=2026-11/run-.../` and `customers/_state/snapshot=2026-11/publication.json`.
+    expect(s[0].Resource).toEqual([join(silverArn, '/customers/*'), join(silverArn, '/customers_$folder$')]);
+    expect(s).toContainEqual({ Action: 's3:ListBucket', Effect: 'Allow', Resource: silverArn, Condition: { StringLike: { 's3:prefix': ['customers/*', 'customers'] } } });
+    const glueStatement = s.find((st: any) => Array.isArray(st.Action) && st.Action.includes('glue:GetTable'));
+    expect(glueStatement.Action).toEqual(expect.arrayContaining([
+      'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:CreatePartition', 'glue:UpdatePartition',
+    ]));
+    expect(glueStatement.Action).not.toContain('glue:UpdateTable');
+  });
 });
 
 describe('SnapshotPartitionTable: jobs', () => {
@@ -470,8 +494,40 @@ describe('SnapshotPartitionTable: jobs', () => {
       '--output_customers_effective_date_column': 'updated_at',
       '--output_customers_compression': 'zstd',
       '--output_customers_merge_sql': table.retainLastMergeSql().replace(/\s+/g, ' '),
+      '--output_customers_period_basis': 'LOAD_TIME',
+      '--output_customers_close_periods': 'false',
+      '--output_customers_superseded_retention_minutes': '360',
     }));
     expect(args['--output_customers_merge_sql']).not.toContain('\n');
+    expect(args['--output_customers_merge_sql']).toContain('FROM base_snapshot UNION ALL SELECT customer_id, email, country, updated_at, TRUE AS _deleted FROM base_tombstones');
+  });
+
+  test.each<[string, Partial<SnapshotPartitionTableProps>, string, string, string]>([
+    ['closing LOAD_TIME periods, superseded folders kept 30 minutes', { closePeriods: true, supersededRetention: Duration.minutes(30) }, 'LOAD_TIME', 'true', '30'],
+    ['EFFECTIVE_DATE periods, superseded folders deleted by the next load', { periodBasis: SnapshotPeriodBasis.EFFECTIVE_DATE, supersededRetention: Duration.minutes(0) }, 'EFFECTIVE_DATE', 'false', '0'],
+    ['the longest retention, 7 days', { supersededRetention: Duration.days(7) }, 'LOAD_TIME', 'false', '10080'],
+    ['a retention in hours', { supersededRetention: Duration.hours(1) }, 'LOAD_TIME', 'false', '60'],
+  ])('a writer receives the period basis, whether to close periods and the superseded retention: %s', (_case, props, basis, close, minutes) => {
+    const { stack, table } = customersTable(props);
+    const job = new GlueJob(stack, 'Load', { script: script() });
+    job.writesTo(table);
+    const args = stack.resolve((job.job.node.defaultChild as glue.CfnJob).defaultArguments);
+    expect([args['--output_customers_period_basis'], args['--output_customers_close_periods'], args['--output_customers_superseded_retention_minutes']])
+      .toEqual([basis, close, minutes]);
+    expect([table.periodBasis, table.closePeriods]).toEqual([basis, close === 'true']);
+  });
+
+  test('a token retention given in minutes is passed as is', () => {
+    const { stack, lake } = lakeStack();
+    const minutes = new CfnParameter(stack, 'RetentionMinutes', { type: 'Number' });
+    const table = new SnapshotPartitionTable(stack, 'Customers', {
+      ...customersTableProps(lake.silver),
+      supersededRetention: Duration.minutes(minutes.valueAsNumber),
+    });
+    const job = new GlueJob(stack, 'Load', { script: script() });
+    job.writesTo(table);
+    const args = stack.resolve((job.job.node.defaultChild as glue.CfnJob).defaultArguments);
+    expect(args['--output_customers_superseded_retention_minutes']).toEqual({ Ref: 'RetentionMinutes' });
   });
 
   test('a reader job receives the layout (no merge SQL) and read access only', () => {

@@ -5,7 +5,8 @@ The SQL is the committed test/catalog/merge-sql/<table>.sql, which merge-sql-fix
 what the constructs generate (regenerate with `UPDATE_MERGE_SQL=1 npx jest test/catalog/merge-sql-fixtures.test.ts`).
 
 Every case also runs with its incoming rows in reverse order (the result may not depend on it), and its
-`then` runs merge again with the result as the current partition.
+`then` runs the merge again on the result as the base state, as the job runtime stores it (live rows, and
+tombstones that keep only the primary key and the effective date).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 CASES: dict[str, Any] = json.loads((HERE / "merge-cases.json").read_text(encoding="utf-8"))
 SQL_DIR = HERE / "merge-sql"
 DELETED = "_deleted"
-VIEWS = ("previous_snapshot", "current_snapshot", "incoming")
+INCOMING, BASE, TOMBSTONES = "incoming", "base_snapshot", "base_tombstones"
 
 # Output timestamps with microseconds; canonical_timestamp then drops trailing zeros, as the TypeScript side does.
 TO_JSON_OPTIONS = {
@@ -138,17 +139,26 @@ def collect_json(df: DataFrame) -> list[dict[str, Any]]:
 
 
 def run_merge(
-    spark: SparkSession, table: dict[str, Any], sql: str, previous: list[dict[str, Any]],
-    current: list[dict[str, Any]], incoming: list[dict[str, Any]],
+    spark: SparkSession, table: dict[str, Any], sql: str, base: list[dict[str, Any]],
+    tombstones: list[dict[str, Any]], incoming: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
-    """Loads the three views, runs the merge SQL; returns the new current partition in canonical form."""
+    """Loads the three views, runs the merge SQL; returns the new state (with `_deleted`) in canonical form."""
     columns = column_types(table, False)
-    create_view(spark, "previous_snapshot", columns, previous)
-    create_view(spark, "current_snapshot", columns, current)
-    create_view(spark, "incoming", column_types(table, True), incoming)
+    create_view(spark, BASE, columns, base)
+    create_view(spark, TOMBSTONES, columns, tombstones)
+    create_view(spark, INCOMING, column_types(table, True), incoming)
     result = spark.sql(sql)
-    assert result.columns == [c for c, _ in columns]
-    return canonical_rows(collect_json(result), columns)
+    assert result.columns == [c for c, _ in columns] + [DELETED]
+    return canonical_rows(collect_json(result), column_types(table, True))
+
+
+def state_of(table: dict[str, Any], rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The base state the runtime keeps after a merge: live rows, and tombstones with only the key and the date."""
+    names = [c["name"] for c in table["columns"]]
+    kept = {*table["primaryKey"], table["effectiveDateColumn"]}
+    base = [{n: r[n] for n in names} for r in rows if r[DELETED] is not True]
+    tombstones = [{n: (r[n] if n in kept else None) for n in names} for r in rows if r[DELETED] is True]
+    return base, tombstones
 
 
 @pytest.mark.parametrize("case", CASES["cases"], ids=[c["name"] for c in CASES["cases"]])
@@ -156,14 +166,15 @@ def test_merge_case_in_spark(merge_spark: SparkSession, case: dict[str, Any]) ->
     """Spark SQL gives the expected rows of the case (those DuckDB is checked against), in any input order."""
     table = CASES["tables"][case["table"]]
     sql = (SQL_DIR / f"{case['table']}.sql").read_text(encoding="utf-8")
-    columns = column_types(table, False)
+    columns = column_types(table, True)
     incoming = case["incoming"]
     orders = [incoming, list(reversed(incoming))] if len(incoming) > 1 else [incoming]
     for events in orders:
-        rows = run_merge(merge_spark, table, sql, case["previous"], case["current"], events)
+        rows = run_merge(merge_spark, table, sql, case["base"], case["tombstones"], events)
         assert rows == canonical_rows(case["expected"], columns)
         for rerun in case.get("then", []):
-            rows = run_merge(merge_spark, table, sql, case["previous"], rows, rerun.get("incoming", events))
+            base, tombstones = state_of(table, rows)
+            rows = run_merge(merge_spark, table, sql, base, tombstones, rerun.get("incoming", events))
             assert rows == canonical_rows(rerun["expected"], columns)
 
 
