@@ -62,7 +62,7 @@ def customers_table(path: str, **overrides: Any) -> SnapshotTable:
         name="output_customers", path=path, database="sales_silver", table="customers", partition_key="snapshot",
         granularity="MONTH", partition_format="%Y-%m", current_view="customers_current",
         primary_key=("customer_id",), effective_date_column="updated_at", compression="zstd",
-        merge_sql=merge_sql())
+        merge_sql=merge_sql(), period_basis="LOAD_TIME", close_periods=False, superseded_retention_minutes=360)
     values.update(overrides)
     return SnapshotTable(**values)
 

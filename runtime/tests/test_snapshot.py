@@ -1,5 +1,7 @@
-"""Tests of gluelake.snapshot: the retain-last merge on a local Spark, on real files (file:// in tmp_path),
-with the merge SQL the constructs generate for the customers table (test/catalog/merge-sql/customers.sql)."""
+"""Tests of gluelake.snapshot: loads of a snapshot table on a local Spark, on real files (file:// in tmp_path),
+with partitions registered in the session's Hive metastore (`SparkCatalog`) and the merge SQL the constructs
+generate for the customers table (test/catalog/merge-sql/customers.sql). Readers are checked through the catalog
+(`spark.table`), as Athena and Glue jobs read the table."""
 
 from __future__ import annotations
 
@@ -7,19 +9,20 @@ import doctest
 import json
 import logging
 import os
-import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import pytest
 from _spark import CUSTOMER_COLUMNS, customers_table, rows, spark, ts, write_parquet  # noqa: F401 (fixture)
 
 import gluelake.snapshot
 from gluelake import storage
-from gluelake.snapshot import MergeResult, load_change_events, merge_snapshot, table_columns
+from gluelake.catalog import SparkCatalog
+from gluelake.snapshot import (LegacyLayoutError, MergeResult, PublishedPeriod, load_change_events, merge_snapshot,
+                               migrate_legacy_periods, read_partition, table_columns, type_change_events)
 
 UTC = timezone.utc
 NOV = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)  # a run in November 2026: current 2026-11, previous 2026-10
@@ -114,228 +117,338 @@ def test_events_custom_delete_field(spark: Any, tmp_path: Path) -> None:
     assert rows(df, ["customer_id", "_deleted"]) == [("c1", True)]
 
 
+def test_type_change_events_of_a_frame_read_otherwise(spark: Any) -> None:
+    raw = spark.createDataFrame([("7", "a@x", "2026-11-03T10:00:00Z", "true", 1), (None, None, "x", None, 2)],
+                                "customer_id string, email string, updated_at string, deleted string, extra int")
+    df = type_change_events(raw, CUSTOMER_COLUMNS)
+    assert df.columns == [*CUSTOMERS, "_deleted"]
+    assert rows(df) == [("7", "a@x", None, ts("2026-11-03 10:00:00"), True), (None, None, None, None, False)]
+    nothing = type_change_events(spark.createDataFrame([], "struct<>"), CUSTOMER_COLUMNS)
+    assert nothing.columns == [*CUSTOMERS, "_deleted"] and nothing.isEmpty()
+    with pytest.raises(ValueError, match="type_change_events: received a table column named '_deleted'"):
+        type_change_events(raw, [("_deleted", "boolean")])
+
+
 # --- merge_snapshot ----------------------------------------------------------------------------
 
-def test_first_load_from_the_previous_period(spark: Any, tmp_path: Path) -> None:
-    base = f"file://{tmp_path}/customers/"
-    write_parquet(spark, f"{base}snapshot=2026-10/", [
-        ("c1", "old1@x", "FR", ts("2026-10-02 00:00:00")),
-        ("c2", "old2@x", "DE", ts("2026-10-03 00:00:00")),
-        ("c3", "old3@x", "IT", ts("2026-10-04 00:00:00")),
-    ])
-    result = run(spark, tmp_path, [
-        event("c1", "new1@x", "2026-11-01T10:00:00Z"),
+_tables = iter(range(10**6))
+
+
+@pytest.fixture
+def table(spark: Any, tmp_path: Path) -> Iterator[Any]:
+    """A customers table in the metastore (a database of its own), no partition registered; its binding."""
+    database = f"snapshot_tests_{next(_tables)}"
+    path = f"file://{tmp_path}/customers/"
+    spark.sql(f"CREATE DATABASE {database} LOCATION 'file://{tmp_path}/db'")
+    spark.sql(f"CREATE EXTERNAL TABLE {database}.customers (customer_id string, email string, country string, "
+              f"updated_at timestamp) PARTITIONED BY (snapshot string) STORED AS PARQUET LOCATION '{path}'")
+    yield customers_table(path, database=database)
+    spark.sql(f"DROP DATABASE {database} CASCADE")
+
+
+def load(spark: Any, table: Any, events: Sequence[dict[str, Any]], at: datetime = NOV, **kwargs: Any) -> MergeResult:
+    raw = spark.createDataFrame([{**e, "deleted": bool(e.get("deleted"))} for e in events],
+                                "customer_id string, email string, country string, updated_at string, deleted boolean")
+    return merge_snapshot(spark, table, type_change_events(raw, CUSTOMER_COLUMNS), at=at, columns=CUSTOMER_COLUMNS,
+                          **kwargs)
+
+
+def seen(spark: Any, table: Any, partition: str | None = None) -> list[tuple[Any, ...]]:
+    """What a reader through the catalog sees: every registered partition, or one."""
+    spark.catalog.refreshTable(f"{table.database}.customers")
+    df = spark.table(f"{table.database}.customers")
+    if partition is not None:
+        df = df.where(df.snapshot == partition)
+    return rows(df, [*CUSTOMERS, "snapshot"])
+
+
+def folders(location: str) -> list[str]:
+    """The run folders with files under a period's folder (or its state folder)."""
+    return sorted({f[len(location):].split("/")[0] for f in storage.list_files(location)})
+
+
+def registered(spark: Any, table: Any) -> dict[str, str]:
+    return SparkCatalog(spark, table.database, "customers", "snapshot").locations()
+
+
+def test_a_first_load_is_published_as_a_registered_run_folder(spark: Any, table: Any) -> None:
+    result = load(spark, table, [event("c1", "a@x", "2026-11-01T10:00:00Z"), event("c2", "b@x", "2026-11-02T10:00:00Z")],
+                  run_id="first")
+    folder = f"{table.path}snapshot=2026-11/run-20261121T093000Z-first/"
+    assert result == MergeResult("2026-11", (PublishedPeriod("2026-11", None, folder, False),), removed=0, rejected=0)
+    assert result.written and result.location == folder
+    assert {k: v.rstrip("/").replace("file:/", "file:///", 1) if not v.startswith("file:///") else v.rstrip("/")
+            for k, v in registered(spark, table).items()} == {"2026-11": folder.rstrip("/")}
+    assert seen(spark, table) == [("c1", "a@x", "FR", ts("2026-11-01 10:00:00"), "2026-11"),
+                                  ("c2", "b@x", "FR", ts("2026-11-02 10:00:00"), "2026-11")]
+    assert rows(read_partition(spark, table, "2026-11", columns=CUSTOMER_COLUMNS)) == [
+        ("c1", "a@x", "FR", ts("2026-11-01 10:00:00")), ("c2", "b@x", "FR", ts("2026-11-02 10:00:00"))]
+    assert read_partition(spark, table, "2026-10", columns=CUSTOMER_COLUMNS).isEmpty()
+
+
+def test_a_later_run_swaps_the_location_and_a_still_later_one_deletes_the_superseded_folder(spark: Any,
+                                                                                           table: Any) -> None:
+    table = customers_table(table.path, database=table.database, superseded_retention_minutes=60)
+    load(spark, table, [event("c1", "a@x", "2026-11-01T10:00:00Z")], run_id="one")
+    load(spark, table, [event("c1", "a2@x", "2026-11-02T10:00:00Z")], at=NOV + timedelta(minutes=10), run_id="two")
+    root = f"{table.path}snapshot=2026-11/"
+    assert folders(root) == ["run-20261121T093000Z-one", "run-20261121T094000Z-two"]  # superseded 0 min ago: kept
+    assert seen(spark, table) == [("c1", "a2@x", "FR", ts("2026-11-02 10:00:00"), "2026-11")]
+    result = load(spark, table, [], at=NOV + timedelta(minutes=69))  # superseded 59 minutes ago: kept
+    assert (result.written, result.removed, folders(root)) == (False, 0, ["run-20261121T093000Z-one",
+                                                                         "run-20261121T094000Z-two"])
+    result = load(spark, table, [], at=NOV + timedelta(minutes=70))
+    assert (result.removed > 0, folders(root)) == (True, ["run-20261121T094000Z-two"])
+    assert folders(f"{table.path}_state/snapshot=2026-11/") == ["run-20261121T094000Z-two"]
+    record = json.loads((Path(table.path[len("file://"):]) / "_state" / "publications.json").read_text())
+    assert record == {"current": {"2026-11": "run-20261121T094000Z-two"}, "superseded": [], "pending": []}
+
+
+def test_several_events_per_key_deletes_and_entities_without_events(spark: Any, table: Any) -> None:
+    load(spark, table, [event("c1", "old1@x", "2026-10-02T00:00:00Z"), event("c2", "old2@x", "2026-10-03T00:00:00Z"),
+                        event("c3", "old3@x", "2026-10-04T00:00:00Z", country="IT")], at=NOV - timedelta(days=30))
+    load(spark, table, [
+        event("c1", "new1@x", "2026-11-01T10:00:00Z"), event("c1", "newer1@x", "2026-11-01T11:00:00Z"),
         event("c2", "x", "2026-11-02T10:00:00Z", deleted=True),
         event("c4", "new4@x", "2026-11-03T10:00:00Z", country="ES"),
+        event("c4", "gone", "2026-11-03T09:00:00Z", deleted=True),  # older than the upsert: loses
     ])
-    assert result == MergeResult(partition="2026-11", previous_partition="2026-10", location=f"{base}snapshot=2026-11/",
-                                 written=True, removed=0)
-    assert snapshot(spark, result.location) == [
-        ("c1", "new1@x", "FR", ts("2026-11-01 10:00:00")),
-        ("c3", "old3@x", "IT", ts("2026-10-04 00:00:00")),  # no event: carried forward
-        ("c4", "new4@x", "ES", ts("2026-11-03 10:00:00")),
+    assert seen(spark, table, "2026-11") == [
+        ("c1", "newer1@x", "FR", ts("2026-11-01 11:00:00"), "2026-11"),
+        ("c3", "old3@x", "IT", ts("2026-10-04 00:00:00"), "2026-11"),  # no event: carried forward
+        ("c4", "new4@x", "ES", ts("2026-11-03 10:00:00"), "2026-11"),
     ]
-    assert len(data_files(f"{base}snapshot=2026-10/")) == 1  # the previous period is left as it was
+    assert [r[0] for r in seen(spark, table, "2026-10")] == ["c1", "c2", "c3"]  # the earlier period is left as it was
 
 
-def test_several_events_per_key_deletes_and_entities_without_events(spark: Any, tmp_path: Path) -> None:
-    base = f"file://{tmp_path}/customers/"
-    current = f"{base}snapshot=2026-11/"
-    write_parquet(spark, current, [
-        ("c1", "a@x", "FR", ts("2026-11-01 00:00:00")),
-        ("c2", "b@x", "FR", ts("2026-11-01 00:00:00")),
-        ("c3", "c@x", "FR", ts("2026-11-01 00:00:00")),
-        ("c5", "e@x", "FR", ts("2026-11-10 00:00:00")),
-    ])
-    write_parquet(spark, f"{base}snapshot=2026-10/", [("c9", "never@x", "FR", ts("2026-10-01 00:00:00"))])
-    before = storage.list_files(current)
-    result = run(spark, tmp_path, [
-        event("c1", "a2@x", "2026-11-05T00:00:00Z"),
-        event("c1", "a3@x", "2026-11-07T00:00:00Z"),
-        event("c1", "a1@x", "2026-11-06T00:00:00Z"),
-        event("c2", "b2@x", "2026-11-02T00:00:00Z"),
-        event("c2", "b3@x", "2026-11-03T00:00:00Z", deleted=True),
-        event("c4", "d@x", "2026-11-02T00:00:00Z"),
-        event("c4", "d@x", "2026-11-04T00:00:00Z", deleted=True),
-        event("c5", "late@x", "2026-11-09T00:00:00Z"),  # older than the stored state: ignored
-        {"customer_id": None, "email": "nokey@x", "updated_at": "2026-11-09T00:00:00Z"},
-    ])
-    markers = {f"{current}_SUCCESS", f"{current}._SUCCESS.crc"}  # rewritten by the write under the same names
-    assert result.written and result.removed == len(set(before) - markers)
-    assert snapshot(spark, current) == [
-        ("c1", "a3@x", "FR", ts("2026-11-07 00:00:00")),
-        ("c3", "c@x", "FR", ts("2026-11-01 00:00:00")),
-        ("c5", "e@x", "FR", ts("2026-11-10 00:00:00")),
-    ]
-    remaining = storage.list_files(current)
-    assert set(before) & set(remaining) == markers
+def test_a_tombstone_keeps_a_deleted_key_deleted_against_older_late_events(spark: Any, table: Any) -> None:
+    load(spark, table, [event("c1", "a@x", "2026-11-01T10:00:00Z"), event("c2", "b@x", "2026-11-01T10:00:00Z")])
+    load(spark, table, [event("c1", "", "2026-11-05T10:00:00Z", deleted=True)], at=NOV + timedelta(hours=1))
+    load(spark, table, [event("c1", "late@x", "2026-11-03T10:00:00Z")], at=NOV + timedelta(hours=2))  # older: ignored
+    assert [r[0] for r in seen(spark, table)] == ["c2"]
+    load(spark, table, [event("c1", "again@x", "2026-11-06T10:00:00Z")], at=NOV + timedelta(hours=3))  # newer: back
+    assert [r[:2] for r in seen(spark, table)] == [("c1", "again@x"), ("c2", "b@x")]
 
 
-def test_no_events_carries_the_previous_period_forward(spark: Any, tmp_path: Path) -> None:
-    base = f"file://{tmp_path}/customers/"
-    write_parquet(spark, f"{base}snapshot=2026-10/", [("c1", "a@x", "FR", ts("2026-10-02 00:00:00"))])
-    result = run(spark, tmp_path, [])
-    assert result.written and result.removed == 0
-    assert snapshot(spark, result.location) == [("c1", "a@x", "FR", ts("2026-10-02 00:00:00"))]
+def test_equal_dates_a_delete_wins_whatever_the_batch(spark: Any, table: Any) -> None:
+    load(spark, table, [event("c1", "a@x", "2026-11-01T10:00:00Z", deleted=True)])
+    load(spark, table, [event("c1", "b@x", "2026-11-01T10:00:00Z")], at=NOV + timedelta(hours=1))
+    assert seen(spark, table) == []
 
 
-def test_a_period_whose_entities_were_all_deleted_stays_empty(spark: Any, tmp_path: Path) -> None:
-    # The first run of the period deletes every entity: the partition then holds a data file without rows.
-    # A later run must not reload the previous period (it would bring the deleted entities back).
-    base = f"file://{tmp_path}/customers/"
-    write_parquet(spark, f"{base}snapshot=2026-10/", [("c1", "a@x", "FR", ts("2026-10-02 00:00:00"))])
-    first = run(spark, tmp_path, [event("c1", "a@x", "2026-11-02T00:00:00Z", deleted=True)])
-    assert first.written and data_files(first.location) and snapshot(spark, first.location) == []
-    shutil.rmtree(tmp_path / "bronze")  # the events were consumed (e.g. a bookmarked source)
-    second = run(spark, tmp_path, [])
-    assert second.written and snapshot(spark, second.location) == []
+def test_a_period_whose_entities_were_all_deleted_stays_empty(spark: Any, table: Any) -> None:
+    load(spark, table, [event("c1", "a@x", "2026-10-02T00:00:00Z")], at=NOV - timedelta(days=30))
+    load(spark, table, [event("c1", "x", "2026-11-02T00:00:00Z", deleted=True)])
+    later = load(spark, table, [event("c9", "z@x", "2026-11-03T00:00:00Z")], at=NOV + timedelta(days=1))
+    assert later.published[0].base == "2026-11"  # not re-seeded from October
+    assert [r[0] for r in seen(spark, table, "2026-11")] == ["c9"]
 
 
-def test_nothing_to_do(spark: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    base = f"file://{tmp_path}/customers/"
-    (tmp_path / "customers" / "snapshot=2026-10").mkdir(parents=True)
-    (tmp_path / "customers" / "snapshot=2026-10" / "_SUCCESS").write_text("")
-    with caplog.at_level(logging.INFO, logger="gluelake.snapshot"):
-        result = run(spark, tmp_path, [])
-    assert result == MergeResult("2026-11", "2026-10", f"{base}snapshot=2026-11/", written=False, removed=0)
-    assert not (tmp_path / "customers" / "snapshot=2026-11").exists()
-    assert "nothing to do" in caplog.text
+def test_a_skipped_period_starts_from_the_latest_published_one(spark: Any, table: Any) -> None:
+    load(spark, table, [event("c1", "a@x", "2026-09-02T00:00:00Z")], at=NOV - timedelta(days=60))  # 2026-09
+    result = load(spark, table, [event("c2", "b@x", "2026-11-02T00:00:00Z")])  # October was never loaded
+    assert result.published == (PublishedPeriod("2026-11", "2026-09", result.location or "", False),)
+    assert [r[0] for r in seen(spark, table, "2026-11")] == ["c1", "c2"]
+    assert sorted(registered(spark, table)) == ["2026-09", "2026-11"]
 
 
-def test_rerun_after_a_failure_between_write_and_delete(spark: Any, tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    base = f"file://{tmp_path}/customers/"
-    current = f"{base}snapshot=2026-11/"
-    write_parquet(spark, current, [("c1", "a@x", "FR", ts("2026-11-01 00:00:00")),
-                                   ("c2", "b@x", "FR", ts("2026-11-01 00:00:00"))])
-    old = data_files(current)
-    events = [event("c1", "a2@x", "2026-11-05T00:00:00Z"), event("c2", "b@x", "2026-11-06T00:00:00Z", deleted=True),
-              event("c3", "c@x", "2026-11-06T00:00:00Z")]
+class FailingCatalog:
+    """The Spark catalog whose publish raises once."""
 
-    def fail(uris: Sequence[str], *, s3: Any = None) -> int:
-        raise RuntimeError("the run stops before the delete")
+    def __init__(self, spark: Any, table: Any) -> None:
+        self.inner = SparkCatalog(spark, table.database, "customers", "snapshot")
+        self.fail = True
 
-    monkeypatch.setattr(gluelake.snapshot, "delete_files", fail)
-    with pytest.raises(RuntimeError):
-        run(spark, tmp_path, events)
-    first = data_files(current)
-    assert set(old) < set(first)  # old and new files side by side: readers see both
-    assert len(spark.read.parquet(current).collect()) == 4
+    def locations(self) -> dict[str, str]:
+        return self.inner.locations()
 
+    def publish(self, value: str, location: str) -> None:
+        if self.fail:
+            self.fail = False
+            raise RuntimeError("publication failed")
+        self.inner.publish(value, location)
+
+
+def test_a_failure_before_publication_changes_nothing_readers_see_and_the_rerun_converges(spark: Any,
+                                                                                       table: Any) -> None:
+    load(spark, table, [event("c1", "a@x", "2026-11-01T10:00:00Z")], run_id="ok")
+    before = seen(spark, table)
+    batch = [event("c1", "b@x", "2026-11-02T10:00:00Z"), event("c2", "c@x", "2026-11-02T10:00:00Z")]
+    with pytest.raises(RuntimeError, match="publication failed"):
+        load(spark, table, batch, at=NOV + timedelta(hours=1), run_id="failed", catalog=FailingCatalog(spark, table))
+    root = f"{table.path}snapshot=2026-11/"
+    assert "run-20261121T103000Z-failed" in folders(root)  # written, never published
+    assert seen(spark, table) == before
+    rerun = load(spark, table, batch, at=NOV + timedelta(hours=2), run_id="rerun")
+    assert rerun.removed > 0 and "run-20261121T103000Z-failed" not in folders(root)
+    assert [r[:2] for r in seen(spark, table)] == [("c1", "b@x"), ("c2", "c@x")]
+
+
+def test_a_failure_after_publication_counts_the_replaced_folder_as_superseded(spark: Any, table: Any,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    table = customers_table(table.path, database=table.database, superseded_retention_minutes=30)
+    load(spark, table, [event("c1", "a@x", "2026-11-01T10:00:00Z")], run_id="one")
+    monkeypatch.setattr(gluelake.snapshot._Record, "save", _fail_on_second_save())
+    with pytest.raises(RuntimeError, match="record lost"):
+        load(spark, table, [event("c1", "b@x", "2026-11-02T10:00:00Z")], at=NOV + timedelta(hours=1), run_id="two")
     monkeypatch.undo()
-    listed = storage.list_files(current)  # data files, their local .crc checksums, _SUCCESS and its checksum
-    result = run(spark, tmp_path, events)
-    assert result.written and result.removed == len(listed) - 2  # all but _SUCCESS and ._SUCCESS.crc, rewritten
-    assert not set(first) & set(data_files(current))
-    assert snapshot(spark, current) == [("c1", "a2@x", "FR", ts("2026-11-05 00:00:00")),
-                                        ("c3", "c@x", "FR", ts("2026-11-06 00:00:00"))]
+    assert [r[1] for r in seen(spark, table)] == ["b@x"]  # published before the failure
+    root = f"{table.path}snapshot=2026-11/"
+    load(spark, table, [], at=NOV + timedelta(hours=2))  # learns of the swap now: keeps "one" for 30 minutes
+    assert folders(root) == ["run-20261121T093000Z-one", "run-20261121T103000Z-two"]
+    load(spark, table, [], at=NOV + timedelta(hours=2, minutes=30))
+    assert folders(root) == ["run-20261121T103000Z-two"]
 
 
-def test_a_file_appearing_after_the_listing_is_kept(spark: Any, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    base = f"file://{tmp_path}/customers/"
-    current = f"{base}snapshot=2026-11/"
-    write_parquet(spark, current, [("c1", "a@x", "FR", ts("2026-11-01 00:00:00"))])
-    write_parquet(spark, f"file://{tmp_path}/elsewhere/", [("c7", "late@x", "FR", ts("2026-11-01 00:00:00"))])
-    late = data_files(f"file://{tmp_path}/elsewhere/")[0]
-    late_name = late.rsplit("/", 1)[1]
-    real_list_files = storage.list_files
+def _fail_on_second_save() -> Any:
+    original = gluelake.snapshot._Record.save
+    calls = []
 
-    def list_then_another_writer_adds_a_file(uri: str, *, s3: Any = None) -> list[str]:
-        listed = real_list_files(uri, s3=s3)
-        if uri == current:
-            shutil.copy(late[len("file://"):], tmp_path / "customers" / "snapshot=2026-11" / late_name)
-        return listed
-
-    monkeypatch.setattr(gluelake.snapshot, "list_files", list_then_another_writer_adds_a_file)
-    result = run(spark, tmp_path, [event("c2", "b@x", "2026-11-02T00:00:00Z")])
-    assert result.removed == 2  # the listed data file and its checksum (_SUCCESS is rewritten)
-    assert f"{current}{late_name}" in data_files(current)  # not listed before the write: neither read nor deleted
-    assert snapshot(spark, current) == [("c1", "a@x", "FR", ts("2026-11-01 00:00:00")),
-                                        ("c2", "b@x", "FR", ts("2026-11-02 00:00:00")),
-                                        ("c7", "late@x", "FR", ts("2026-11-01 00:00:00"))]
+    def save(self: Any, uri: str, s3: Any) -> None:
+        calls.append(uri)
+        if len(calls) == 2:
+            raise RuntimeError("record lost")
+        original(self, uri, s3)
+    return save
 
 
-def test_leftovers_of_a_failed_write_are_deleted_and_not_read(spark: Any, tmp_path: Path) -> None:
-    current = tmp_path / "customers" / "snapshot=2026-11"
-    write_parquet(spark, f"file://{current}/", [("c1", "a@x", "FR", ts("2026-11-01 00:00:00"))])
-    stale = [current / ".spark-staging-0a1b" / "part-00000-stale.parquet",
-             current / "_temporary" / "0" / "_temporary" / "attempt_1" / "part-00000-stale.parquet"]
-    for path in stale:
-        path.parent.mkdir(parents=True)
-        shutil.copy(next(current.glob("part-*.parquet")), path)
-    listed = storage.list_files(f"file://{current}/")
-    result = run(spark, tmp_path, [])
-    assert result.removed == len(listed) - 2  # all but _SUCCESS and ._SUCCESS.crc
-    assert not any(path.exists() for path in stale)
-    assert snapshot(spark, f"file://{current}/") == [("c1", "a@x", "FR", ts("2026-11-01 00:00:00"))]
+def test_closing_runs_close_the_previous_period_with_the_events_dated_before_its_end(spark: Any, table: Any) -> None:
+    table = customers_table(table.path, database=table.database, close_periods=True)
+    load(spark, table, [event("c1", "a@x", "2026-10-02T00:00:00Z")], at=NOV - timedelta(days=30))
+    result = load(spark, table, [event("c2", "late-october@x", "2026-10-31T23:00:00Z"),
+                                 event("c3", "november@x", "2026-11-01T01:00:00Z")], at=NOV, run_id="dec")
+    assert [(p.partition, p.base, p.closed, p.location.split("/")[-2]) for p in result.published] == [
+        ("2026-10", "2026-10", True, "close-20261121T093000Z-dec"),
+        ("2026-11", "2026-10", False, "run-20261121T093000Z-dec")]
+    assert [r[0] for r in seen(spark, table, "2026-10")] == ["c1", "c2"]
+    assert [r[0] for r in seen(spark, table, "2026-11")] == ["c1", "c2", "c3"]
+    again = load(spark, table, [event("c4", "d@x", "2026-10-30T00:00:00Z")], at=NOV + timedelta(hours=1))
+    assert [p.partition for p in again.published] == ["2026-11"]  # October is closed: the late event goes to November
+    assert [r[0] for r in seen(spark, table, "2026-10")] == ["c1", "c2"]
 
 
-@pytest.mark.parametrize(("at", "granularity", "fmt", "current", "previous"), [
-    (datetime(2026, 1, 1, 0, 10, tzinfo=UTC), "MONTH", "%Y-%m", "2026-01", "2025-12"),
-    # 00:30 on 1 January in UTC+1 is still December in UTC
-    (datetime(2026, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1))), "MONTH", "%Y-%m", "2025-12", "2025-11"),
-    (datetime(2026, 3, 1, 0, 5, tzinfo=UTC), "HOUR", "%Y-%m-%d-%H", "2026-03-01-00", "2026-02-28-23"),
+def test_closing_without_events_copies_the_state(spark: Any, table: Any) -> None:
+    table = customers_table(table.path, database=table.database, close_periods=True)
+    load(spark, table, [event("c1", "a@x", "2026-10-02T00:00:00Z")], at=NOV - timedelta(days=30))
+    result = load(spark, table, [])
+    assert [(p.partition, p.closed) for p in result.published] == [("2026-10", True), ("2026-11", False)]
+    assert [r[0] for r in seen(spark, table)] == ["c1", "c1"]
+
+
+def test_effective_date_periods_rebuild_from_the_earliest_touched_period(spark: Any, table: Any,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    table = customers_table(table.path, database=table.database, period_basis="EFFECTIVE_DATE")
+    load(spark, table, [event("c1", "a@x", "2026-09-02T00:00:00Z"), event("c2", "b@x", "2026-11-02T00:00:00Z")])
+    assert sorted(registered(spark, table)) == ["2026-09", "2026-10", "2026-11"]
+    assert [r[0] for r in seen(spark, table, "2026-10")] == ["c1"]  # rolled forward
+    with caplog.at_level(logging.INFO, logger="gluelake.snapshot"):
+        result = load(spark, table, [event("c3", "c@x", "2026-10-15T00:00:00Z"),
+                                     event("c1", "", "2026-10-20T00:00:00Z", deleted=True),
+                                     event("c9", "undated@x", "not a date")], at=NOV + timedelta(hours=1))
+    assert [p.partition for p in result.published] == ["2026-10", "2026-11"] and result.rejected == 1
+    assert "rebuilding 2 period(s), 2026-10 to 2026-11" in caplog.text
+    assert "1 event(s) without updated_at cannot be placed in a period: not loaded" in caplog.text
+    assert [r[0] for r in seen(spark, table, "2026-09")] == ["c1"]
+    assert [r[0] for r in seen(spark, table, "2026-10")] == ["c3"]
+    assert [r[0] for r in seen(spark, table, "2026-11")] == ["c2", "c3"]
+
+
+def test_effective_date_runs_without_events_roll_the_state_into_the_run_s_period(spark: Any, table: Any) -> None:
+    table = customers_table(table.path, database=table.database, period_basis="EFFECTIVE_DATE")
+    load(spark, table, [event("c1", "a@x", "2026-10-02T00:00:00Z")], at=NOV - timedelta(days=30))
+    result = load(spark, table, [])
+    assert [(p.partition, p.base) for p in result.published] == [("2026-11", "2026-10")]
+    assert load(spark, table, [], at=NOV + timedelta(hours=1)).published == ()
+
+
+def test_nothing_to_do(spark: Any, table: Any, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="gluelake.snapshot"):
+        result = load(spark, table, [])
+    assert result == MergeResult("2026-11")
+    assert "nothing to do" in caplog.text
+    assert storage.list_files(table.path) == []
+
+
+def test_a_table_of_the_previous_layout_is_refused_then_migrated(spark: Any, table: Any) -> None:
+    write_parquet(spark, f"{table.path}snapshot=2026-10/", [("c1", "a@x", "FR", ts("2026-10-02 00:00:00"))])
+    write_parquet(spark, f"{table.path}snapshot=2026-11/", [("c2", "b@x", "FR", ts("2026-11-02 00:00:00"))])
+    with pytest.raises(LegacyLayoutError, match=r"has no registered partition but holds data in the previous layout"):
+        load(spark, table, [event("c3", "c@x", "2026-11-03T00:00:00Z")])
+    assert migrate_legacy_periods(spark, table, at=NOV, columns=CUSTOMER_COLUMNS) == ["2026-10", "2026-11"]
+    assert [r[0] for r in seen(spark, table)] == ["c1", "c2"]
+    assert [f for f in storage.list_files(table.path) if f.count("/") == table.path.count("/") + 1] == []
+    load(spark, table, [event("c3", "c@x", "2026-11-03T00:00:00Z")], at=NOV + timedelta(hours=1))
+    assert [r[0] for r in seen(spark, table, "2026-11")] == ["c2", "c3"]
+    assert migrate_legacy_periods(spark, table, at=NOV, columns=CUSTOMER_COLUMNS) == []  # nothing left
+
+
+@pytest.mark.parametrize(("at", "granularity", "fmt", "current"), [
+    (datetime(2026, 1, 1, 0, 0, tzinfo=UTC), "MONTH", "%Y-%m", "2026-01"),
+    (datetime(2026, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1))), "DAY", "%Y-%m-%d", "2025-12-31"),
+    (datetime(2026, 3, 1, 0, 10, tzinfo=UTC), "HOUR", "%Y-%m-%d-%H", "2026-03-01-00"),
+    (datetime(2026, 6, 15, tzinfo=UTC), "YEAR", "%Y", "2026"),
 ])
-def test_period_boundaries(spark: Any, tmp_path: Path, at: datetime, granularity: str, fmt: str, current: str,
-                           previous: str) -> None:
-    base = f"file://{tmp_path}/customers/"
-    table = customers_table(base, granularity=granularity, partition_format=fmt)
-    write_parquet(spark, f"{base}snapshot={previous}/", [("c1", "a@x", "FR", ts("2025-01-01 00:00:00"))])
-    result = run(spark, tmp_path, [event("c2", "b@x", "2026-01-01T00:00:00Z")], at=at, table=table)
-    assert (result.partition, result.previous_partition) == (current, previous)
-    assert result.location == f"{base}snapshot={current}/"
-    assert snapshot(spark, result.location) == [("c1", "a@x", "FR", ts("2025-01-01 00:00:00")),
-                                                ("c2", "b@x", "FR", ts("2026-01-01 00:00:00"))]
+def test_period_boundaries(spark: Any, table: Any, at: datetime, granularity: str, fmt: str, current: str) -> None:
+    table = customers_table(table.path, database=table.database, granularity=granularity, partition_format=fmt)
+    result = load(spark, table, [event("c1", "a@x", "2026-01-01T00:00:00Z")], at=at)
+    assert result.partition == current and result.location and f"/snapshot={current}/run-" in result.location
 
 
-def test_logs_counts_never_rows(spark: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_logs_counts_never_rows(spark: Any, table: Any, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.DEBUG):
-        run(spark, tmp_path, [event("c1", "secret@example.com", "2026-11-01T00:00:00Z", country="Atlantis")])
-    assert "sales_silver.customers snapshot=2026-11" in caplog.text
+        load(spark, table, [event("c1", "secret@example.com", "2026-11-01T00:00:00Z", country="Atlantis")])
+    assert f"{table.database}.customers snapshot=2026-11: published" in caplog.text
     assert "secret@example.com" not in caplog.text and "Atlantis" not in caplog.text
 
 
-def test_incoming_without_delete_column_and_with_other_types(spark: Any, tmp_path: Path) -> None:
-    base = f"file://{tmp_path}/customers/"
+def test_incoming_without_delete_column_and_with_other_types(spark: Any, table: Any) -> None:
     incoming = spark.createDataFrame([("c1", "a@x", "FR", "2026-11-02 00:00:00", "extra")],
                                      "customer_id string, email string, country string, updated_at string, x string")
-    result = merge_snapshot(spark, customers_table(base), incoming, at=NOV, columns=CUSTOMER_COLUMNS)
+    result = merge_snapshot(spark, table, incoming, at=NOV, columns=CUSTOMER_COLUMNS)
     df = spark.read.parquet(result.location)
     assert df.schema.simpleString() == "struct<customer_id:string,email:string,country:string,updated_at:timestamp>"
-    assert snapshot(spark, result.location) == [("c1", "a@x", "FR", ts("2026-11-02 00:00:00"))]
+    assert seen(spark, table) == [("c1", "a@x", "FR", ts("2026-11-02 00:00:00"), "2026-11")]
 
 
-def test_columns_from_the_catalog(spark: Any, tmp_path: Path) -> None:
-    spark.sql(f"CREATE DATABASE IF NOT EXISTS sales_silver LOCATION 'file://{tmp_path}/db'")
-    spark.sql("DROP TABLE IF EXISTS sales_silver.customers")
-    spark.sql("CREATE TABLE sales_silver.customers (customer_id string, email string, country string, "
-              f"updated_at timestamp, snapshot string) USING parquet PARTITIONED BY (snapshot) "
-              f"LOCATION 'file://{tmp_path}/customers/'")
-    try:
-        table = customers_table(f"file://{tmp_path}/customers/")
-        assert table_columns(spark, table) == CUSTOMER_COLUMNS
-        incoming = load_change_events(spark, write_events(tmp_path / "bronze", [event("c1", "a@x", "2026-11-01")]),
-                                      table_columns(spark, table))
-        result = merge_snapshot(spark, table, incoming, at=NOV)
-        assert snapshot(spark, result.location) == [("c1", "a@x", "FR", ts("2026-11-01 00:00:00"))]
-    finally:
-        spark.sql("DROP TABLE IF EXISTS sales_silver.customers")
+def test_columns_from_the_catalog(spark: Any, table: Any) -> None:
+    assert table_columns(spark, table) == CUSTOMER_COLUMNS
+    result = merge_snapshot(spark, table, spark.createDataFrame([("c1", "a@x", "FR", "2026-11-01")], "customer_id "
+                            "string, email string, country string, updated_at string"), at=NOV)
+    assert result.written
 
 
-@pytest.mark.parametrize(("make", "message"), [
-    (lambda spark, base: (customers_table(base, merge_sql=None), spark.createDataFrame([], "customer_id string")),
-     "merge_snapshot: received the table 'output_customers' (sales_silver.customers) without merge SQL or "
-     "compression; expected a table bound with writesTo"),
-    (lambda spark, base: (customers_table(base), spark.createDataFrame([], "customer_id string, email string")),
-     "merge_snapshot: received incoming events without the column(s) country, updated_at (it has customer_id, "
-     "email); expected every column of sales_silver.customers"),
+@pytest.mark.parametrize(("change", "message"), [
+    ({"merge_sql": None}, "merge_snapshot: received the table 'output_customers' ({db}.customers) without merge SQL, "
+     "compression or period basis; expected a table bound with writesTo"),
+    ({"period_basis": None}, "merge_snapshot: received the table 'output_customers' ({db}.customers) without merge "
+     "SQL, compression or period basis; expected a table bound with writesTo"),
 ])
-def test_invalid_merge_input(spark: Any, tmp_path: Path, make: Any, message: str) -> None:
-    table, incoming = make(spark, f"file://{tmp_path}/customers/")
+def test_a_table_not_bound_for_writing_is_refused(spark: Any, table: Any, change: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError) as raised:
-        merge_snapshot(spark, table, incoming, at=NOV, columns=CUSTOMER_COLUMNS)
-    assert str(raised.value) == message
+        load(spark, customers_table(table.path, database=table.database, **change), [])
+    assert str(raised.value) == message.format(db=table.database)
+
+
+def test_invalid_merge_input(spark: Any, table: Any) -> None:
+    with pytest.raises(ValueError) as raised:
+        merge_snapshot(spark, table, spark.createDataFrame([], "customer_id string, email string"), at=NOV,
+                       columns=CUSTOMER_COLUMNS)
+    assert str(raised.value) == (
+        f"merge_snapshot: received incoming events without the column(s) country, updated_at (it has customer_id, "
+        f"email); expected every column of {table.database}.customers")
+    with pytest.raises(ValueError, match="expected 1 to 32 lowercase letters or digits"):
+        load(spark, table, [], run_id="Not-An-Id")
+    with pytest.raises(ValueError, match="expected an aware datetime"):
+        load(spark, table, [], at=datetime(2026, 11, 21))
+
+
+def test_a_session_outside_utc_is_refused(spark: Any, table: Any) -> None:
+    spark.conf.set("spark.sql.session.timeZone", "Europe/Lisbon")
+    try:
+        with pytest.raises(ValueError, match="received a session in the time zone 'Europe/Lisbon'; expected UTC"):
+            load(spark, table, [])
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", "UTC")
 
 
 def test_import_needs_no_spark() -> None:

@@ -328,6 +328,15 @@ class _Record:
     current: dict[str, str] = field(default_factory=dict)
     superseded: list[dict[str, str]] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)
+    loaded: str = ""
+
+    def _text(self) -> str:
+        return json.dumps({"current": dict(sorted(self.current.items())), "superseded": self.superseded,
+                           "pending": sorted(set(self.pending))}, indent=1)
+
+    def changed(self) -> bool:
+        """Whether the record differs from what `load` read."""
+        return self._text() != self.loaded
 
     @classmethod
     def load(cls, uri: str, s3: Any) -> _Record:
@@ -335,11 +344,13 @@ class _Record:
         if text is None:
             return cls()
         data = json.loads(text)
-        return cls(dict(data.get("current", {})), list(data.get("superseded", [])), list(data.get("pending", [])))
+        record = cls(dict(data.get("current", {})), list(data.get("superseded", [])), list(data.get("pending", [])))
+        record.loaded = record._text()
+        return record
 
     def save(self, uri: str, s3: Any) -> None:
-        write_text(uri, json.dumps({"current": dict(sorted(self.current.items())), "superseded": self.superseded,
-                                    "pending": sorted(set(self.pending))}, indent=1), s3=s3)
+        self.loaded = self._text()
+        write_text(uri, self.loaded, s3=s3)
 
 
 def _iso(moment: datetime) -> str:
@@ -539,7 +550,7 @@ def merge_snapshot(spark: SparkSession, table: SnapshotTable, incoming: DataFram
                      base.partition or "none")
         if plan:
             record.pending = [v for v in record.pending if v not in {p.partition for p in published}]
-        if plan or removed:
+        if plan or record.changed():
             record.save(record_uri, s3)
     finally:
         events.unpersist()
