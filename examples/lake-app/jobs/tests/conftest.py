@@ -17,9 +17,9 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).res
 
 @pytest.fixture
 def customers_table(spark: Any, tmp_path: Path) -> Iterator[str]:
-    """The silver `customers` table as `SnapshotPartitionTable` defines it in the Glue catalog: an
-    external Parquet (Hive SerDe) table partitioned by `snapshot`, with Athena partition projection
-    properties, and no partition registered. Returns its name, `sales_silver.customers`."""
+    """The silver `customers` table as `SnapshotPartitionTable` defines it in the Glue catalog: an external
+    Parquet (Hive SerDe) table partitioned by `snapshot`, without partition projection, and no partition
+    registered (the loads register them). Returns its name, `sales_silver.customers`."""
     location = (tmp_path / "silver-catalog" / "customers").as_uri() + "/"
     spark.sql("CREATE DATABASE IF NOT EXISTS sales_silver")
     spark.sql(f"""
@@ -28,9 +28,6 @@ def customers_table(spark: Any, tmp_path: Path) -> Iterator[str]:
         PARTITIONED BY (snapshot string)
         STORED AS PARQUET
         LOCATION '{location}'
-        TBLPROPERTIES ('classification'='parquet', 'parquet.compression'='zstd', 'projection.enabled'='true',
-                       'projection.snapshot.type'='date', 'projection.snapshot.format'='yyyy-MM',
-                       'projection.snapshot.range'='2026-01,NOW', 'projection.snapshot.interval'='1',
-                       'projection.snapshot.interval.unit'='MONTHS')""")
+        TBLPROPERTIES ('classification'='parquet', 'parquet.compression'='zstd')""")
     yield "sales_silver.customers"
     spark.sql("DROP DATABASE IF EXISTS sales_silver CASCADE")
