@@ -8,7 +8,6 @@ their emails replaced by tokens from a shared tokenizer.
 """
 from __future__ import annotations
 
-import datetime
 import re
 from pathlib import Path
 from typing import Any, Optional
@@ -102,7 +101,8 @@ class LakeStack(Stack):
             .runs_after(self.orders_job)
         )
 
-        # One full copy of the customers per month; snapshots older than 400 days expire.
+        # One full copy of the customers per month: a month's partition holds the customers as the month's
+        # last load left them, customers_current the newest. Snapshots older than 400 days expire.
         self.customers_table = SnapshotPartitionTable(
             self,
             "Customers",
@@ -119,15 +119,15 @@ class LakeStack(Stack):
             granularity=SnapshotGranularity.MONTH,
             retention=Duration.days(400),
             compression=SnapshotCompression.ZSTD,
-            projection_start=datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc),  # the first month loaded
         )
 
-        # Rebuilds the current month from every customer change event each day; one retry is safe.
-        self.customers_job = GlueJob(
+        # Merges the customer change events that arrived since the last committed run (job bookmark) into the
+        # current month each day; a failed run does not move the bookmark, so one retry is safe.
+        self.customers_job = BookmarkedJob(
             self,
             "CustomersSnapshot",
             script=glue.Code.from_asset(str(JOBS / "customers_snapshot.py")),
-            description="Loads the monthly customers snapshot in silver from the customer change events in bronze",
+            description="Merges the new customer change events in bronze into the monthly customers snapshot in silver",
             environment=environment,
             shared=shared,
             max_retries=1,

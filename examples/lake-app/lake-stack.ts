@@ -27,7 +27,7 @@ export class LakeStack extends Stack {
   public readonly ordersJob: GlueJob;
   public readonly eventsJob: BookmarkedJob;
   public readonly customersTable: SnapshotPartitionTable;
-  public readonly customersJob: GlueJob;
+  public readonly customersJob: BookmarkedJob;
   public readonly providersJob: GlueJob;
   public readonly providerRuns: PartitionedJobOrchestrator;
   public readonly emailTokenizer: PiiTokenizer;
@@ -89,8 +89,8 @@ export class LakeStack extends Stack {
       .writesTo(this.lake.silver, { prefix: 'events/' })
       .runsAfter(this.ordersJob);
 
-    // One full copy of the customers per month: query a month's partition for the customers as they
-    // were at its end, or `customers_current` for the newest. Snapshots older than 400 days expire.
+    // One full copy of the customers per month: a month's partition holds the customers as the month's
+    // last load left them, `customers_current` the newest. Snapshots older than 400 days expire.
     this.customersTable = new SnapshotPartitionTable(this, 'Customers', {
       layer: this.lake.silver,
       tableName: 'customers',
@@ -105,15 +105,15 @@ export class LakeStack extends Stack {
       granularity: SnapshotGranularity.MONTH,
       retention: Duration.days(400),
       compression: SnapshotCompression.ZSTD,
-      projectionStart: new Date(Date.UTC(2026, 0, 1)), // the first month loaded
     });
 
-    // Rebuilds the current month from every customer change event each day. The table passes the
-    // layout and the merge SQL as --output_customers_* arguments. A rerun converges (write, then purge
-    // what was there before), so one retry is safe.
-    this.customersJob = new GlueJob(this, 'CustomersSnapshot', {
+    // Merges the customer change events that arrived since the last committed run (job bookmark) into
+    // the current month each day. The table passes the layout, the merge SQL and its settings as
+    // --output_customers_* arguments. A failed run does not move the bookmark: its retry reads the same
+    // files again, which the merge makes harmless, so one retry is safe.
+    this.customersJob = new BookmarkedJob(this, 'CustomersSnapshot', {
       script: glue.Code.fromAsset(path.join(jobs, 'customers_snapshot.py')),
-      description: 'Loads the monthly customers snapshot in silver from the customer change events in bronze',
+      description: 'Merges the new customer change events in bronze into the monthly customers snapshot in silver',
       environment,
       shared,
       maxRetries: 1,
