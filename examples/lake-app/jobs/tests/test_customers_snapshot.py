@@ -1,7 +1,8 @@
 """customers_snapshot.py: its bookmarked source and `main` (sources and sinks mocked), then runs after runs of the
 job on local files, each reading only the files its bookmark lets through (`FakeBookmark`), checked against the
 merge of the whole history and against what readers see through the catalog (`spark.table`: the local Hive
-metastore here, the Glue Data Catalog on Glue), and whole runs (`run_job`, `run_script`).
+metastore here, the Glue Data Catalog on Glue), and whole runs (`run_job`; `run_script` on local files and on
+moto's S3).
 
 The table's arguments are those `writesTo(customersTable)` gives, with the merge SQL the constructs generate."""
 
@@ -21,7 +22,7 @@ from gluelake.catalog import SparkCatalog
 from gluelake.job import run_job
 from gluelake.periods import partition_values
 from gluelake.snapshot import MergeResult, PublishedPeriod
-from gluelake.testing import argv, run_script
+from gluelake.testing import argv, create_bucket, list_keys, run_script
 from helpers import (JOBS, FakeBookmark, customers_table_arguments, files_under, nothing_to_do_lines, uri,
                      write_lines)
 
@@ -119,7 +120,8 @@ def lake(spark: Any, job_context: Callable[..., Any], customers_table: str, tmp_
 # --- the source and main ----------------------------------------------------------------------------------------
 
 
-def test_source_reads_the_new_files_through_the_bookmark_typed_as_the_catalog_table_s_columns(lake: Lake) -> None:
+def test_source_types_the_events_as_the_catalog_table_s_columns(lake: Lake) -> None:
+    """The events of the files the bookmark lets through, typed as the table's columns in the catalog."""
     lake.land({"customer_id": 1, "email": "ana@example.com", "country": "PT", "updated_at": "2026-11-21T10:00:00Z"},
               {"customer_id": "c-2", "updated_at": "2026-11-22T10:00:00Z", "deleted": True, "unknown": 1},
               {"customer_id": "c-3", "updated_at": "not a time"})
@@ -313,3 +315,22 @@ def test_a_run_as_glue_runs_the_script_on_an_empty_bronze_writes_nothing_and_com
     assert run.init_calls[0][1]["job-bookmark-option"] == "job-bookmark-enable"  # job.init gets Glue's keys
     assert any(uri(lake.bronze) in line for line in nothing_to_do_lines(caplog))
     assert lake.partitions() == [] and not [f for f in files_under(lake.path) if not f.startswith("_state/")]
+
+
+@pytest.mark.parametrize("bronze_state", ["no object", "folder marker only"])
+def test_a_run_without_events_or_snapshots_writes_nothing_and_commits(s3, customers_table: str, monkeypatch, caplog,
+                                                                      bronze_state: str) -> None:
+    """On moto's S3, with the partitions in the local metastore (moto's Glue needs a package the tests do not
+    install)."""
+    for bucket in ("lake-bronze", "lake-silver"):
+        create_bucket(s3, bucket)
+    if bronze_state == "folder marker only":  # the console's "Create folder" makes this object
+        s3.put_object(Bucket="lake-bronze", Key="customers/", Body=b"")
+    monkeypatch.setattr("gluelake.snapshot.default_catalog", lambda spark, table, **_: SparkCatalog(
+        spark, table.database, table.table, table.partition_key))
+
+    run = run_script(SCRIPT, arguments("s3://lake-bronze/customers/", "s3://lake-silver/customers/"))
+
+    assert [name for name, _ in run.init_calls] == ["customers-snapshot"] and run.commits == 1
+    assert any("s3://lake-bronze/customers/" in line for line in nothing_to_do_lines(caplog))
+    assert [key for key in list_keys(s3, "lake-silver") if not key.startswith("customers/_state/")] == []
