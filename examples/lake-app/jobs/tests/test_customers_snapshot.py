@@ -2,7 +2,7 @@
 job on local files, each reading only the files its bookmark lets through (`FakeBookmark`), checked against the
 merge of the whole history and against what readers see through the catalog (`spark.table`: the local Hive
 metastore here, the Glue Data Catalog on Glue), and whole runs (`run_job`; `run_script` on local files and on
-moto's S3).
+moto's S3 and Glue).
 
 The table's arguments are those `writesTo(customersTable)` gives, with the merge SQL the constructs generate."""
 
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 from unittest import mock
 
+import boto3
 import pytest
 from pyspark.errors import AnalysisException
 
@@ -318,19 +319,22 @@ def test_a_run_as_glue_runs_the_script_on_an_empty_bronze_writes_nothing_and_com
 
 
 @pytest.mark.parametrize("bronze_state", ["no object", "folder marker only"])
-def test_a_run_without_events_or_snapshots_writes_nothing_and_commits(s3, customers_table: str, monkeypatch, caplog,
+def test_a_run_without_events_or_snapshots_writes_nothing_and_commits(s3, customers_table: str, caplog,
                                                                       bronze_state: str) -> None:
-    """On moto's S3, with the partitions in the local metastore (moto's Glue needs a package the tests do not
-    install)."""
+    """On moto's S3 and Glue Data Catalog (the table, no partition)."""
     for bucket in ("lake-bronze", "lake-silver"):
         create_bucket(s3, bucket)
     if bronze_state == "folder marker only":  # the console's "Create folder" makes this object
         s3.put_object(Bucket="lake-bronze", Key="customers/", Body=b"")
-    monkeypatch.setattr("gluelake.snapshot.default_catalog", lambda spark, table, **_: SparkCatalog(
-        spark, table.database, table.table, table.partition_key))
+    glue = boto3.client("glue")
+    glue.create_database(DatabaseInput={"Name": "sales_silver"})
+    glue.create_table(DatabaseName="sales_silver", TableInput={
+        "Name": "customers", "PartitionKeys": [{"Name": "snapshot", "Type": "string"}],
+        "StorageDescriptor": {"Location": "s3://lake-silver/customers/"}})
 
     run = run_script(SCRIPT, arguments("s3://lake-bronze/customers/", "s3://lake-silver/customers/"))
 
     assert [name for name, _ in run.init_calls] == ["customers-snapshot"] and run.commits == 1
     assert any("s3://lake-bronze/customers/" in line for line in nothing_to_do_lines(caplog))
     assert [key for key in list_keys(s3, "lake-silver") if not key.startswith("customers/_state/")] == []
+    assert glue.get_partitions(DatabaseName="sales_silver", TableName="customers")["Partitions"] == []
