@@ -342,7 +342,9 @@ class _Record:
     def load(cls, uri: str, s3: Any) -> _Record:
         text = read_text(uri, s3=s3)
         if text is None:
-            return cls()
+            record = cls()
+            record.loaded = record._text()
+            return record
         data = json.loads(text)
         record = cls(dict(data.get("current", {})), list(data.get("superseded", [])), list(data.get("pending", [])))
         record.loaded = record._text()
