@@ -457,9 +457,10 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
   }
 
   /**
-   * The retain-last merge as one Spark SQL statement; its result is the new state: the table's
-   * columns plus `_deleted`, exactly one row per primary key (`_deleted = false`: a live row of the
-   * partition; `true`: a tombstone).
+   * The retain-last merge as one Spark SQL statement, whose result is the new state.
+   *
+   * The result has the table's columns plus `_deleted`, exactly one row per primary key
+   * (`_deleted` false: a live row of the partition; true: a tombstone).
    *
    * It reads three temporary views (names in `options`): the incoming change events (the table's
    * columns plus a boolean `_deleted`, null meaning false), the base state's live rows and its
