@@ -234,11 +234,14 @@ SPECS = {name: Spec.of(name) for name in TABLES}
 
 @dataclass(frozen=True)
 class Run:
-    """One run: its start time, its events, and the publication (1st, 2nd, ...) that fails, if any."""
+    """One run: its start time, its events, and the publication (1st, 2nd, ...) that fails, if any: just
+    before the catalog call (the folder is written, the partition unchanged) or, with
+    `fail_after_publication`, just after it (the run stops before its own bookkeeping)."""
 
     at: datetime
     events: tuple[Mapping[str, Any], ...]
     fail_at_publication: int | None = None
+    fail_after_publication: bool = False
 
     @property
     def period(self) -> str:
@@ -281,7 +284,8 @@ def scenarios(draw: st.DrawFn, *, max_runs: int) -> Scenario:
             batch.append(draw(st.sampled_from(seen)) if duplicate else draw(event))  # an exact (maybe late) duplicate
             seen.append(batch[-1])
         start = datetime(FIRST_MONTH[0], FIRST_MONTH[1] + period, 2 + 3 * i, 6, tzinfo=UTC)
-        runs.append(Run(start, tuple(batch), draw(st.sampled_from([None, None, 1, 2]))))
+        fail_at = draw(st.sampled_from([None, None, 1, 2]))
+        runs.append(Run(start, tuple(batch), fail_at, fail_at is not None and draw(st.booleans())))
     return Scenario(spec.name, draw(st.sampled_from([0, 360])), tuple(runs))
 
 
@@ -292,10 +296,10 @@ def customer(key: str | None, email: str | None, when: str | None, *, deleted: b
             DELETED: deleted}
 
 
-def runs(*steps: tuple[str, Sequence[Mapping[str, Any]]] | tuple[str, Sequence[Mapping[str, Any]], int]) -> tuple[Run, ...]:
-    """Runs from `(start, events[, failing publication])`, the start an ISO UTC time."""
-    return tuple(Run(datetime.fromisoformat(step[0]).replace(tzinfo=UTC), tuple(step[1]),
-                     step[2] if len(step) > 2 else None) for step in steps)  # type: ignore[misc]
+def runs(*steps: tuple[Any, ...]) -> tuple[Run, ...]:
+    """Runs from `(start, events[, failing publication[, after it]])`, the start an ISO UTC time."""
+    return tuple(Run(datetime.fromisoformat(start).replace(tzinfo=UTC), tuple(events), *failure)
+                 for start, events, *failure in steps)
 
 
 END_OF_JANUARY = "2026-01-31T23:59:59.999999"
@@ -306,8 +310,9 @@ LOAD_TIME_CASES = Scenario("customers", 0, runs(
     # deletes (one at an equal date: the delete wins); the publication fails, the batch is loaded again
     ("2026-01-05T06:00", [customer("a", None, END_OF_JANUARY, deleted=True),
                           customer("b", None, "2026-01-15T12:00", deleted=True)], 1),
-    # a late, older upsert does not bring "a" back; the period starts with every entity deleted
-    ("2026-02-03T06:00", [customer("a", "late", "2026-01-20T00:00"), customer("b", "b1", "2026-01-15T12:00")]),
+    # a late, older upsert does not bring "a" back; the period starts with every entity deleted; the run
+    # stops just after publishing, before its bookkeeping, and is run again
+    ("2026-02-03T06:00", [customer("a", "late", "2026-01-20T00:00"), customer("b", "b1", "2026-01-15T12:00")], 1, True),
     # March skipped; April's base is February (empty), not January; an exact duplicate, a null date
     ("2026-04-02T06:00", [customer("a", "late", "2026-01-20T00:00"), customer("c", "c1", None)]),
 ))
@@ -346,10 +351,11 @@ class ProbeCatalog:
     def __init__(self, inner: Any, probe: Callable[[str, str | None], None]) -> None:
         self.inner, self.probe = inner, probe
         self.fail_at: int | None = None
+        self.fail_after = False
         self.calls = 0
 
-    def arm(self, fail_at: int | None) -> None:
-        self.fail_at, self.calls = fail_at, 0
+    def arm(self, fail_at: int | None, after: bool = False) -> None:
+        self.fail_at, self.fail_after, self.calls = fail_at, after, 0
 
     def locations(self) -> dict[str, str]:
         return self.inner.locations()
@@ -357,10 +363,12 @@ class ProbeCatalog:
     def publish(self, value: str, location: str) -> None:
         self.calls += 1
         self.probe(f"after the write of {location}, before its publication", value)
-        if self.calls == self.fail_at:
-            self.fail_at = None
-            raise InjectedFailure(f"injected: publication {self.calls} ({KEY}={value}) fails")
+        failing = self.calls == self.fail_at
+        if failing and not self.fail_after:
+            raise InjectedFailure(f"injected: the run stops before publication {self.calls} ({KEY}={value})")
         self.inner.publish(value, location)
+        if failing:
+            raise InjectedFailure(f"injected: the run stops after publication {self.calls} ({KEY}={value})")
 
 
 def _canonical(rows: Sequence[Sequence[Any]]) -> Rows:
@@ -464,14 +472,14 @@ class Lake:
 
         self.before = self.after
         self.after = self.expected([*self.loaded, (run.period, run.events)])
-        self.catalog.arm(run.fail_at_publication)
+        self.catalog.arm(run.fail_at_publication, run.fail_after_publication)
         attempt = run.at
         try:
             merge_snapshot(self.spark, self.table, self.frame(run.events), at=attempt, columns=self.spec.columns,
                            catalog=self.catalog)
         except InjectedFailure as failure:
             note(f"run {number}: {failure}")
-            self._probe("after a failed publication", None)
+            self._probe("after the failure", None)
             attempt = run.at + timedelta(hours=1)  # the rerun of the batch: its bookmark did not commit
             self.catalog.arm(None)
             merge_snapshot(self.spark, self.table, self.frame(run.events), at=attempt, columns=self.spec.columns,
