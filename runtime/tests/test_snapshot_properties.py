@@ -211,7 +211,8 @@ DATES = _dates()
 
 @dataclass(frozen=True)
 class Spec:
-    """A table of merge-cases.json: its columns `(name, type)`, oracle view and merge SQL."""
+    """A table of merge-cases.json (its merge SQL is test/catalog/merge-sql/<name>.sql): its columns
+    `(name, type)` and the oracle's view of it."""
 
     name: str
     columns: tuple[tuple[str, str], ...]
