@@ -199,11 +199,16 @@ class ExampleLakeStack extends Stack {
       granularity: SnapshotGranularity.MONTH,
       retention: Duration.days(400),
     });
-    job('CustomersSnapshot', 'customers_snapshot.py').readsFrom(lake.bronze, { prefix: 'customers/' }).writesTo(customers);
+    const customersJob = new BookmarkedJob(this, 'CustomersSnapshot', {
+      script: glue.Code.fromAsset(path.join(JOBS, 'customers_snapshot.py')), shared, failureTopic: alerts,
+    }).readsFrom(lake.bronze, { prefix: 'customers/' }).writesTo(customers);
     const providers = job('ProviderEventsToSilver', 'provider_events_to_silver.py');
     new PartitionedJobOrchestrator(this, 'ProviderRuns', { job: providers, partitions: [{ partitionId: 'acme' }], shared, alarmTopic: alerts });
     const tokenizer = new PiiTokenizer(this, 'EmailTokenizer');
-    tokenizer.bindToJob(job('CustomersToGold', 'customers_to_gold_tokenized.py').writesTo(lake.gold, { prefix: 'customers/' }));
+    tokenizer.bindToJob(job('CustomersToGold', 'customers_to_gold_tokenized.py')
+      .readsFrom(customers)
+      .writesTo(lake.gold, { prefix: 'customers/' })
+      .runsAfter(customersJob));
   }
 }
 

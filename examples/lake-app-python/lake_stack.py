@@ -178,8 +178,9 @@ class LakeStack(Stack):
             timeout=Duration.minutes(30),
             failure_topic=alerts,
         )
+        # Reads the table, not its prefix: the newest published period through the catalog (--input_customers_*).
         (
-            self.customers_to_gold_job.reads_from(self.lake.silver, prefix="customers/")
+            self.customers_to_gold_job.reads_from(self.customers_table)
             .writes_to(self.lake.gold, prefix="customers/")
             .runs_after(self.customers_job)
         )

@@ -165,8 +165,10 @@ export class LakeStack extends Stack {
       timeout: Duration.minutes(30),
       failureTopic: alerts,
     });
+    // Reads the table, not its prefix: the job finds the newest published period through the catalog
+    // (--input_customers_*), never the superseded or failed run folders beside it.
     this.customersToGoldJob
-      .readsFrom(this.lake.silver, { prefix: 'customers/' })
+      .readsFrom(this.customersTable)
       .writesTo(this.lake.gold, { prefix: 'customers/' })
       .runsAfter(this.customersJob);
     // Passes --pii_tokenizer_function and lets the job invoke the tokenize function (not detokenize).

@@ -29,6 +29,7 @@ SILVER_ROW = "customer_id string, email string, country string, updated_at times
 READER_SUFFIXES = ("database", "table", "path", "partition_key", "granularity", "partition_format", "current_view")
 NOV = datetime(2026, 11, 21, 2, 30, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)
+UPDATED = datetime(2026, 11, 21, 10, 0)
 
 
 def day(month: int, day_: int) -> datetime:
@@ -68,7 +69,8 @@ class Silver:
 
     def run_folders(self, period: str) -> list[str]:
         """The run folders of `period` that hold data files, published or not."""
-        return sorted({f.split("/")[0] for f in files_under(self.path / f"snapshot={period}") if f.endswith(".parquet")})
+        files = files_under(self.path / f"snapshot={period}")
+        return sorted({f.split("/")[0] for f in files if f.endswith(".parquet")})
 
 
 @pytest.fixture
@@ -129,11 +131,10 @@ def test_sink_replaces_gold_and_counts_what_it_wrote(job_context, spark, tmp_pat
     gold = tmp_path / "gold"
     ctx = job_context(arguments(tmp_path / "silver", gold))
     schema = "customer_id string, email_token string, country string, updated_at timestamp, snapshot string"
-    job.sink_gold_customers(ctx, spark.createDataFrame([("c-9", "tok_" + "0" * 32, "PT", day(10, 1), "2026-10")],
-                                                       schema))
+    job.sink_gold_customers(ctx, spark.createDataFrame([("c-9", "tok_" + "0" * 32, "PT", UPDATED, "2026-10")], schema))
 
-    counts = job.sink_gold_customers(ctx, spark.createDataFrame([("c-1", "tok_" + "1" * 32, "PT", day(11, 1), "2026-11"),
-                                                                 ("c-2", None, "FR", day(11, 1), "2026-11")], schema))
+    counts = job.sink_gold_customers(ctx, spark.createDataFrame([("c-1", "tok_" + "1" * 32, "PT", UPDATED, "2026-11"),
+                                                                 ("c-2", None, "FR", UPDATED, "2026-11")], schema))
 
     assert counts == (2, 1)
     assert sorted(r.customer_id for r in spark.read.parquet(uri(gold)).collect()) == ["c-1", "c-2"]
@@ -209,7 +210,7 @@ def test_end_to_end_after_loads_gold_holds_each_published_customer_once(silver: 
 
 
 @pytest.mark.parametrize("silver_state", ["no object", "a run folder never published"])
-def test_a_run_without_a_published_period_keeps_gold_and_commits(s3, caplog, silver_state: str) -> None:
+def test_a_run_without_a_snapshot_keeps_gold_and_commits(s3, caplog, silver_state: str) -> None:
     """On moto's S3 and Glue Data Catalog (the table, no partition)."""
     create_bucket(s3, "lake-silver")
     create_bucket(s3, "lake-gold", {"customers/part-00000.zstd.parquet": b"the current gold"})
