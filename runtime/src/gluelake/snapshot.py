@@ -599,12 +599,12 @@ def _effective_date_plan(table: SnapshotTable, periods: _Periods, registered: di
               .distinct().collect()]
     touched = sorted({periods.value(s.replace(tzinfo=timezone.utc)) for s in starts}, key=periods.start)
     latest = max([current, *touched, *registered], key=periods.start)
-    if touched:
-        first = touched[0]
-    elif registered:
-        first = periods.following(max(registered, key=periods.start))
-    else:
+    # From the earliest period the events touch, or from the first period after the published ones when
+    # that is earlier: every period up to the latest is published, none left out between two published ones.
+    candidates = [*touched[:1], *([periods.following(max(registered, key=periods.start))] if registered else [])]
+    if not candidates:
         return [], rejected
+    first = min(candidates, key=periods.start)
     if periods.start(first) > periods.start(latest):
         return [], rejected
     span = periods.span(first, latest)
