@@ -244,6 +244,17 @@ def test_a_period_whose_entities_were_all_deleted_stays_empty(spark: Any, table:
     assert [r[0] for r in seen(spark, table, "2026-11")] == ["c9"]
 
 
+def test_a_registered_folder_without_any_file_is_an_empty_period(spark: Any, table: Any) -> None:
+    load(spark, table, [event("c1", "a@x", "2026-10-02T00:00:00Z")], at=NOV - timedelta(days=30))
+    SparkCatalog(spark, table.database, "customers", "snapshot").publish(
+        "2026-11", f"{table.path}snapshot=2026-11/run-20261120T000000Z-empty/")  # S3 has no empty folders
+    assert read_partition(spark, table, "2026-11", columns=CUSTOMER_COLUMNS).isEmpty()
+    assert seen(spark, table, "2026-11") == []
+    result = load(spark, table, [event("c2", "b@x", "2026-11-03T00:00:00Z")])
+    assert result.published[0].base == "2026-11"  # the empty period, not October
+    assert [r[0] for r in seen(spark, table, "2026-11")] == ["c2"]
+
+
 def test_a_skipped_period_starts_from_the_latest_published_one(spark: Any, table: Any) -> None:
     load(spark, table, [event("c1", "a@x", "2026-09-02T00:00:00Z")], at=NOV - timedelta(days=60))  # 2026-09
     result = load(spark, table, [event("c2", "b@x", "2026-11-02T00:00:00Z")])  # October was never loaded

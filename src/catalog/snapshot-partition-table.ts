@@ -159,7 +159,9 @@ export interface SnapshotPartitionTableProps {
   /**
    * How long a partition's superseded folder is kept after a load switched the partition to a new
    * one, so that queries that started before the switch can still read it; a later load deletes
-   * it. Whole minutes, from 0 to 7 days.
+   * it. Whole minutes, from 0 to 7 days. Keep it above the timeout of the longest job that reads
+   * the table (a `GlueJob`'s default timeout is 60 minutes; Athena cancels a query after 240
+   * minutes at most): a Spark job reading a deleted folder fails.
    *
    * @default Duration.hours(6)
    */
