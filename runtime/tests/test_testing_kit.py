@@ -191,6 +191,9 @@ def test_binding_arguments_are_named_as_the_constructs_name_them() -> None:
         "--output_customers_effective_date_column": "updated_at",
         "--output_customers_compression": "zstd",
         "--output_customers_merge_sql": "SELECT 1",
+        "--output_customers_period_basis": "LOAD_TIME",
+        "--output_customers_close_periods": "false",
+        "--output_customers_superseded_retention_minutes": "360",
     }
     assert table_reader_arguments("customers", database="s", path="s3://s/c/", granularity="HOUR") == {
         "--input_customers_database": "s", "--input_customers_table": "customers",
