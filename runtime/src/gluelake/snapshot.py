@@ -41,10 +41,10 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
 from gluelake.catalog import PartitionCatalog, default_catalog
-from gluelake.periods import period_start, previous_period_start
+from gluelake.periods import period_start
 from gluelake.storage import delete_files, has_data_files, is_data_file, list_files, read_text, write_text
 
 if TYPE_CHECKING:
@@ -67,7 +67,6 @@ _LOGGER = "gluelake.snapshot"
 _RECORD = "publications.json"
 _RUN_FOLDER = re.compile(r"^(run|close)-([0-9]{8}T[0-9]{6}Z)-([0-9a-z]{1,32})$")
 _RUN_ID = re.compile(r"^[0-9a-z]{1,32}$")
-_UNITS = {"YEAR": "YEAR", "MONTH": "MONTH", "DAY": "DAY", "HOUR": "HOUR"}
 
 
 class LegacyLayoutError(RuntimeError):
@@ -525,13 +524,13 @@ def merge_snapshot(spark: SparkSession, table: SnapshotTable, incoming: DataFram
                           _effective_date_plan(table, periods, registered, events, current, log))
         record_uri = f"{table.path}{STATE_FOLDER}/{_RECORD}"
         record = _Record.load(record_uri, s3)
-        cleaned = {v for v, *_ in plan} | {s["partition"] for s in record.superseded} | set(record.pending)
-        cleaned |= {step[1] for step in plan[:1] if step[1]}
+        cleaned = {step.value for step in plan} | {s["partition"] for s in record.superseded} | set(record.pending)
+        cleaned |= {step.base for step in plan[:1] if step.base}
         before = periods.before(list(registered), current)
         if before:
             cleaned.add(before)
         if plan:
-            record.pending = sorted(set(record.pending) | {v for v, *_ in plan})
+            record.pending = sorted(set(record.pending) | {step.value for step in plan})
             record.save(record_uri, s3)
         retention = timedelta(minutes=table.superseded_retention_minutes or 0)
         removed = _clean(table, record, registered, sorted(cleaned, key=periods.start), now, retention, s3, log)
@@ -562,7 +561,17 @@ def merge_snapshot(spark: SparkSession, table: SnapshotTable, incoming: DataFram
     return MergeResult(current, tuple(published), removed, rejected)
 
 
-_Step = tuple  # (value, base value or None, events DataFrame, closing)
+class _Step(NamedTuple):
+    """One period a run publishes."""
+
+    value: str
+    """The period's partition value."""
+    base: str | None
+    """The published period its new state is built on, or None (from nothing)."""
+    events: DataFrame
+    """The events merged onto the base."""
+    closing: bool
+    """Whether the folder closes the period (a `close-` folder)."""
 
 
 def _load_time_plan(table: SnapshotTable, periods: _Periods, registered: dict[str, str], events: DataFrame,
@@ -579,10 +588,10 @@ def _load_time_plan(table: SnapshotTable, periods: _Periods, registered: dict[st
         log.info("%s.%s: closing %s=%s with the events dated before %s", table.database, table.table,
                  table.partition_key, base, boundary)
         # The fold is associative: P on top of the closed Q is P on top of Q with every event.
-        return [(base, base, before, True), (current, base, events, False)], 0
+        return [_Step(base, base, before, True), _Step(current, base, events, False)], 0
     if empty and (base is None or base == current):
         return [], 0
-    return [(current, base, events, False)], 0
+    return [_Step(current, base, events, False)], 0
 
 
 def _effective_date_plan(table: SnapshotTable, periods: _Periods, registered: dict[str, str], events: DataFrame,
@@ -595,7 +604,7 @@ def _effective_date_plan(table: SnapshotTable, periods: _Periods, registered: di
         log.warning("%s.%s: %d event(s) without %s cannot be placed in a period: not loaded", table.database,
                     table.table, rejected, table.effective_date_column)
     dated = events.where(eff.isNotNull())
-    starts = [row[0] for row in dated.select(F.date_trunc(_UNITS[table.granularity], eff.cast("timestamp")))
+    starts = [row[0] for row in dated.select(F.date_trunc(table.granularity, eff.cast("timestamp")))
               .distinct().collect()]
     touched = sorted({periods.value(s.replace(tzinfo=timezone.utc)) for s in starts}, key=periods.start)
     latest = max([current, *touched, *registered], key=periods.start)
@@ -616,7 +625,7 @@ def _effective_date_plan(table: SnapshotTable, periods: _Periods, registered: di
     for value in span:
         end = periods.start(periods.following(value))
         base = value if value in registered else periods.before(list(registered), value)
-        plan.append((value, base, dated.where(eff.cast("timestamp") < F.expr(_timestamp(end))), False))
+        plan.append(_Step(value, base, dated.where(eff.cast("timestamp") < F.expr(_timestamp(end))), False))
     return plan, rejected
 
 
