@@ -1,11 +1,12 @@
 """`npm run bench` (Spark part): the snapshot job's retain-last merge on a local Spark.
 
-The customers table of the tests (test/catalog/merge-cases.json) with the merge SQL its construct
-generates (the committed test/catalog/merge-sql/customers.sql), run the way a job runs it:
+The customers table of the tests (test/catalog/merge-cases.json), run the way a job runs it:
 `gluelake.snapshot.merge_snapshot` reads the current period's published folder (and its tombstones),
-runs the SQL over the incoming events, writes the live rows and the tombstones to a new run folder
-as Parquet (snappy, the table's default) and publishes it; all under a temporary folder, with the
-partitions in an in-memory catalog (the catalog's own time is not part of the figure).
+runs the merge SQL it builds from the table's columns (the SQL the construct generates,
+test/catalog/merge-sql/customers.sql) over the incoming events, writes the live rows and the
+tombstones to a new run folder as Parquet (snappy, the table's default) and publishes it; all under
+a temporary folder, with the partitions in an in-memory catalog (the catalog's own time is not part
+of the figure).
 
 Per size N: a published current snapshot of N rows (and a previous period's, not read since the
 current one is published), and N/10 incoming events read from Parquet: 6% of the keys updated, 2%
@@ -40,7 +41,6 @@ from gluelake.snapshot import merge_snapshot  # noqa: E402
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-SQL_FILE = ROOT / "test" / "catalog" / "merge-sql" / "customers.sql"
 COLUMNS = [("customer_id", "string"), ("email", "string"), ("country", "string"), ("updated_at", "timestamp")]
 AT = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 """The run's moment: current partition 2026-11, previous 2026-10."""
@@ -92,7 +92,6 @@ def bench_size(spark: SparkSession, n: int, runs: int, root: Path) -> str:
         name="output_customers", path=table_dir.as_uri() + "/", database="bench", table="customers",
         partition_key="snapshot", granularity="MONTH", partition_format="%Y-%m", primary_key=("customer_id",),
         effective_date_column="updated_at", compression="snappy",
-        merge_sql=" ".join(SQL_FILE.read_text(encoding="utf-8").split()),
         period_basis="LOAD_TIME", close_periods=False, superseded_retention_minutes=360,
     )
     snapshot_rows(spark, n, NOVEMBER).write.option("compression", "snappy").parquet(str(seed))

@@ -8,7 +8,6 @@ import it (`from _spark import spark`) so that they run on their own; when a con
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 import time
 from datetime import datetime
@@ -22,8 +21,9 @@ from gluelake.arguments import SnapshotTable
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-# The merge SQL the constructs generate, committed once for both engines and checked equal to the
-# generator by test/catalog/merge-sql-fixtures.test.ts.
+# The merge SQL the constructs generate for the tables of merge-cases.json (its parent folder), committed
+# once and checked equal to the TypeScript generator by test/catalog/merge-sql-fixtures.test.ts and to the
+# runtime's (retain_last_merge_sql) by test_merge_sql.py.
 MERGE_SQL_DIR = Path(__file__).resolve().parents[2] / "test" / "catalog" / "merge-sql"
 
 CUSTOMER_COLUMNS: list[tuple[str, str]] = [
@@ -51,18 +51,13 @@ def spark() -> Iterator[SparkSession]:
     yield session
 
 
-def merge_sql(table: str = "customers") -> str:
-    """The generated merge SQL of a table, as jobs receive it: whitespace collapsed."""
-    return re.sub(r"\s+", " ", (MERGE_SQL_DIR / f"{table}.sql").read_text(encoding="utf-8")).strip()
-
-
 def customers_table(path: str, **overrides: Any) -> SnapshotTable:
     """The monthly customers snapshot table as `writesTo` binds it, stored at `path` (ending with `/`)."""
     values: dict[str, Any] = dict(
         name="output_customers", path=path, database="sales_silver", table="customers", partition_key="snapshot",
         granularity="MONTH", partition_format="%Y-%m", current_view="customers_current",
         primary_key=("customer_id",), effective_date_column="updated_at", compression="zstd",
-        merge_sql=merge_sql(), period_basis="LOAD_TIME", close_periods=False, superseded_retention_minutes=360)
+        period_basis="LOAD_TIME", close_periods=False, superseded_retention_minutes=360)
     values.update(overrides)
     return SnapshotTable(**values)
 

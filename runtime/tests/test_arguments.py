@@ -28,7 +28,7 @@ from gluelake.arguments import (
 SRC = Path(gluelake.arguments.__file__).resolve().parents[1]
 """The folder the tested package is imported from: the command runs the same code."""
 
-MERGE_SQL = (
+SQL_VALUE = (
     "WITH ranked AS (SELECT *, row_number() OVER (PARTITION BY customer_id ORDER BY updated_at DESC) AS rn "
     "FROM incoming) SELECT * FROM ranked WHERE rn = 1 AND deleted = false AND note <> 'a = b'"
 )
@@ -53,7 +53,6 @@ WRITER = {
     "--output_customers_primary_key": "customer_id,country",
     "--output_customers_effective_date_column": "updated_at",
     "--output_customers_compression": "zstd",
-    "--output_customers_merge_sql": MERGE_SQL,
     "--output_customers_period_basis": "EFFECTIVE_DATE",
     "--output_customers_close_periods": "false",
     "--output_customers_superseded_retention_minutes": "360",
@@ -93,13 +92,13 @@ def argv_of(mapping: dict[str, str]) -> list[str]:
 def test_parse_argv_reads_glue_argv_keys_without_dashes() -> None:
     argv = [
         "script.py", "--JOB_NAME", "x", "--job-bookmark-option", "job-bookmark-enable",
-        "--TempDir", "s3://lake-temp/x/", "--output_customers_merge_sql", MERGE_SQL, "--note", "two words",
+        "--TempDir", "s3://lake-temp/x/", "--report_sql", SQL_VALUE, "--note", "two words",
     ]
     assert parse_argv(argv) == {
         "JOB_NAME": "x",
         "job-bookmark-option": "job-bookmark-enable",
         "TempDir": "s3://lake-temp/x/",
-        "output_customers_merge_sql": MERGE_SQL,
+        "report_sql": SQL_VALUE,
         "note": "two words",
     }
 
@@ -211,7 +210,7 @@ def test_from_argv_reads_every_binding() -> None:
             name="output_customers", path="s3://lake-silver/customers/", database="silver", table="customers",
             partition_key="snapshot", granularity="DAY", partition_format="%Y-%m-%d",
             primary_key=("customer_id", "country"), effective_date_column="updated_at", compression="zstd",
-            merge_sql=MERGE_SQL, period_basis="EFFECTIVE_DATE", close_periods=False, superseded_retention_minutes=360),
+            period_basis="EFFECTIVE_DATE", close_periods=False, superseded_retention_minutes=360),
     }
     assert dict(args.tokenizers) == {
         "pii_tokenizer": Tokenizer(name="pii_tokenizer", function_name="lake-tokenize",
@@ -276,6 +275,16 @@ def test_snapshot_table_writable_and_partition_uri() -> None:
     assert args.table("--input_customers").partition_uri("2024-03") == "s3://lake-silver/customers/snapshot=2024-03/"
 
 
+@pytest.mark.parametrize("base", ["output_customers", "input_customers", "input_bronze"])
+def test_a_merge_sql_argument_is_a_user_argument_the_runtime_does_not_use(base: str) -> None:
+    """The merge SQL is built from the table's columns: a `--<base>_merge_sql` left in a job's arguments
+    binds nothing and stays the user's."""
+    bound = {**LAYER, **READER, **WRITER}
+    args = JobArguments.from_mapping({**bound, f"--{base}_merge_sql": SQL_VALUE})
+    assert dict(args.locations) == dict(JobArguments.from_mapping(bound).locations)
+    assert dict(args.extra) == {f"{base}_merge_sql": SQL_VALUE}
+
+
 def test_primary_key_spaces_around_commas_are_dropped() -> None:
     args = JobArguments.from_mapping({**WRITER, "--output_customers_primary_key": " customer_id , country "})
     assert args.table("output_customers").primary_key == ("customer_id", "country")
@@ -337,19 +346,19 @@ INVALID: list[tuple[str, dict[str, str], str]] = [
      "Job arguments of the table --input_customers_*: received --input_customers_current_view, "
      "--input_customers_granularity, --input_customers_table, expected also --input_customers_partition_format, "
      "--input_customers_partition_key (a table binding passes them all)"),
-    ("merge sql on a layer", {**LAYER, "--input_bronze_merge_sql": MERGE_SQL},
-     "Job arguments of the table --input_bronze_*: received --input_bronze_merge_sql, expected also "
+    ("primary key on a layer", {**LAYER, "--input_bronze_primary_key": "id"},
+     "Job arguments of the table --input_bronze_*: received --input_bronze_primary_key, expected also "
      "--input_bronze_granularity, --input_bronze_partition_format, --input_bronze_partition_key, "
      "--input_bronze_table (a table binding passes them all)"),
-    ("merge sql without primary key", without(WRITER, "--output_customers_primary_key"),
+    ("writer without primary key", without(WRITER, "--output_customers_primary_key"),
      "Job arguments of the table --output_customers_*: received --output_customers_close_periods, "
-     "--output_customers_compression, --output_customers_effective_date_column, --output_customers_merge_sql, "
+     "--output_customers_compression, --output_customers_effective_date_column, "
      "--output_customers_period_basis, --output_customers_superseded_retention_minutes, expected also "
      "--output_customers_primary_key (a writer binding passes them all)"),
     ("primary key alone on a reader", {**READER, "--input_customers_primary_key": "id"},
      "Job arguments of the table --input_customers_*: received --input_customers_primary_key, expected also "
      "--input_customers_close_periods, --input_customers_compression, --input_customers_effective_date_column, "
-     "--input_customers_merge_sql, --input_customers_period_basis, --input_customers_superseded_retention_minutes "
+     "--input_customers_period_basis, --input_customers_superseded_retention_minutes "
      "(a writer binding passes them all)"),
     ("lowercase granularity", {**READER, "--input_customers_granularity": "month"},
      "Job argument --input_customers_granularity: received 'month', expected one of YEAR, MONTH, DAY, HOUR"),
@@ -375,8 +384,6 @@ INVALID: list[tuple[str, dict[str, str], str]] = [
      "Job argument --output_customers_compression: received 'ZSTD', expected one of snappy, zstd"),
     ("empty effective date column", {**WRITER, "--output_customers_effective_date_column": ""},
      "Job argument --output_customers_effective_date_column: received '', expected a non-empty value"),
-    ("empty merge sql", {**WRITER, "--output_customers_merge_sql": "  "},
-     "Job argument --output_customers_merge_sql: received '  ', expected a non-empty value"),
     ("unknown period basis", {**WRITER, "--output_customers_period_basis": "BUSINESS_DATE"},
      "Job argument --output_customers_period_basis: received 'BUSINESS_DATE', expected one of LOAD_TIME, "
      "EFFECTIVE_DATE"),
@@ -494,14 +501,14 @@ def test_command_prints_the_parsed_arguments_as_json() -> None:
                 "kind": "table", "name": "input_customers", "path": "s3://lake-silver/customers/",
                 "database": "silver", "table": "customers", "partition_key": "snapshot", "granularity": "MONTH",
                 "partition_format": "%Y-%m", "current_view": "customers_current", "primary_key": [],
-                "effective_date_column": None, "compression": None, "merge_sql": None,
+                "effective_date_column": None, "compression": None,
                 "period_basis": None, "close_periods": False, "superseded_retention_minutes": None,
             },
             "output_customers": {
                 "kind": "table", "name": "output_customers", "path": "s3://lake-silver/customers/",
                 "database": "silver", "table": "customers", "partition_key": "snapshot", "granularity": "DAY",
                 "partition_format": "%Y-%m-%d", "current_view": None, "primary_key": ["customer_id", "country"],
-                "effective_date_column": "updated_at", "compression": "zstd", "merge_sql": MERGE_SQL,
+                "effective_date_column": "updated_at", "compression": "zstd",
                 "period_basis": "EFFECTIVE_DATE", "close_periods": False, "superseded_retention_minutes": 360,
             },
         },

@@ -1,7 +1,7 @@
 """Tests of gluelake.snapshot: loads of a snapshot table on a local Spark, on real files (file:// in tmp_path),
-with partitions registered in the session's Hive metastore (`SparkCatalog`) and the merge SQL the constructs
-generate for the customers table (test/catalog/merge-sql/customers.sql). Readers are checked through the catalog
-(`spark.table`), as Athena and Glue jobs read the table."""
+with partitions registered in the session's Hive metastore (`SparkCatalog`) and the merge SQL the runtime builds
+for the customers table (the text the constructs generate, test_merge_sql.py checks it). Readers are checked
+through the catalog (`spark.table`), as Athena and Glue jobs read the table."""
 
 from __future__ import annotations
 
@@ -429,15 +429,27 @@ def test_columns_from_the_catalog(spark: Any, table: Any) -> None:
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({"merge_sql": None}, "merge_snapshot: received the table 'output_customers' ({db}.customers) without merge SQL, "
-     "compression or period basis; expected a table bound with writesTo"),
-    ({"period_basis": None}, "merge_snapshot: received the table 'output_customers' ({db}.customers) without merge "
-     "SQL, compression or period basis; expected a table bound with writesTo"),
+    ({"primary_key": ()}, "merge_snapshot: received the table 'output_customers' ({db}.customers) without primary "
+     "key, effective-date column, compression or period basis; expected a table bound with writesTo"),
+    ({"period_basis": None}, "merge_snapshot: received the table 'output_customers' ({db}.customers) without primary "
+     "key, effective-date column, compression or period basis; expected a table bound with writesTo"),
 ])
 def test_a_table_not_bound_for_writing_is_refused(spark: Any, table: Any, change: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError) as raised:
         load(spark, customers_table(table.path, database=table.database, **change), [])
     assert str(raised.value) == message.format(db=table.database)
+
+
+def test_a_primary_key_outside_the_columns_is_refused_before_anything_is_written(spark: Any, table: Any) -> None:
+    odd = customers_table(table.path, database=table.database, primary_key=("customer_id", "tenant_id"))
+    with pytest.raises(ValueError) as raised:
+        load(spark, odd, [event("c1", "a@x", "2026-11-01")])
+    assert str(raised.value) == (
+        "retain_last_merge_sql: received the primary key (customer_id, tenant_id) and the effective-date column "
+        "'updated_at' with the columns customer_id, email, country, updated_at; expected a non-empty primary key "
+        "and every key column and the effective-date column among the columns")
+    assert storage.list_files(table.path) == []
+    assert registered(spark, table) == {}
 
 
 def test_invalid_merge_input(spark: Any, table: Any) -> None:

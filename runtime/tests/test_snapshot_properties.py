@@ -6,7 +6,8 @@ equal-date ties, null dates, null keys) split into runs at increasing times over
 period's folder and its publication (the catalog's `publish` raises once), each followed by a rerun of
 the same batch, as a job whose bookmark did not commit does. The runs go through
 `gluelake.snapshot.merge_snapshot` on a local Spark, into an external table of the local Hive
-metastore, with the merge SQL the constructs generate (test/catalog/merge-sql/).
+metastore, with the merge SQL the runtime builds from the table's columns (the text the constructs
+generate, test/catalog/merge-sql/; test_merge_sql.py checks it).
 
 After every run, every partition read through the catalog (`spark.table`, filtered on the partition
 key) equals `snapshot_oracle`, which recomputes each period from all the events loaded so far.
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import pytest
-from _spark import MERGE_SQL_DIR, merge_sql, spark  # noqa: F401 (fixture)
+from _spark import MERGE_SQL_DIR, spark  # noqa: F401 (fixture)
 from hypothesis import HealthCheck, example, given, note, settings
 from hypothesis import strategies as st
 
@@ -211,7 +212,7 @@ DATES = _dates()
 
 @dataclass(frozen=True)
 class Spec:
-    """A table of merge-cases.json (its merge SQL is test/catalog/merge-sql/<name>.sql): its columns
+    """A table of merge-cases.json (its merge SQL is that of test/catalog/merge-sql/<name>.sql): its columns
     `(name, type)` and the oracle's view of it."""
 
     name: str
@@ -395,7 +396,7 @@ class Lake:
         self.table = SnapshotTable(
             name="output_props", path=self.path, database=DATABASE, table=self.name, partition_key=KEY,
             granularity="MONTH", partition_format="%Y-%m", primary_key=spec.table.primary_key,
-            effective_date_column=spec.table.effective_date, compression="snappy", merge_sql=merge_sql(spec.name),
+            effective_date_column=spec.table.effective_date, compression="snappy",
             period_basis=basis, close_periods=close, superseded_retention_minutes=retention)
         self.catalog = ProbeCatalog(SparkCatalog(spark, DATABASE, self.name, KEY), self._probe)
         self.loaded: list[tuple[str, Sequence[Mapping[str, Any]]]] = []

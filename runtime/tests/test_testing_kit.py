@@ -179,7 +179,7 @@ def test_assert_on_a_matcher_explains_the_difference(pytester: pytest.Pytester) 
 def test_binding_arguments_are_named_as_the_constructs_name_them() -> None:
     assert table_writer_arguments("customers", database="sales_silver", path="s3://silver/customers/",
                                   primary_key=["customer_id", "country"], effective_date_column="updated_at",
-                                  merge_sql="SELECT 1", current_view="customers_current") == {
+                                  current_view="customers_current") == {
         "--output_customers_database": "sales_silver",
         "--output_customers_table": "customers",
         "--output_customers_path": "s3://silver/customers/",
@@ -190,7 +190,6 @@ def test_binding_arguments_are_named_as_the_constructs_name_them() -> None:
         "--output_customers_primary_key": "customer_id,country",
         "--output_customers_effective_date_column": "updated_at",
         "--output_customers_compression": "zstd",
-        "--output_customers_merge_sql": "SELECT 1",
         "--output_customers_period_basis": "LOAD_TIME",
         "--output_customers_close_periods": "false",
         "--output_customers_superseded_retention_minutes": "360",
@@ -213,7 +212,7 @@ def test_job_arguments_builds_the_parsed_arguments(job_arguments: JobArgumentsFa
     args = job_arguments(
         job_arguments.layer("bronze", path="s3://bronze/", database="lake_bronze"),
         job_arguments.table_writer("customers", database="sales_silver", path="s3://silver/customers/",
-                                   primary_key="customer_id", effective_date_column="updated_at", merge_sql="SELECT 1"),
+                                   primary_key="customer_id", effective_date_column="updated_at"),
         job_arguments.tokenizer(function_name="lake-pii-tokenize"),
         env="dev", partition="2026-11")
     assert args.job_name == "test-job" and args.env == "dev"

@@ -1,8 +1,11 @@
 """The retain-last merge SQL of SnapshotPartitionTable, executed in Spark SQL on the cases of merge-cases.json.
 
 The same cases run in DuckDB (retain-last-merge.test.ts): both engines must give the expected rows of the JSON.
-The SQL is the committed test/catalog/merge-sql/<table>.sql, which merge-sql-fixtures.test.ts keeps equal to
-what the constructs generate (regenerate with `UPDATE_MERGE_SQL=1 npx jest test/catalog/merge-sql-fixtures.test.ts`).
+The SQL is what the job runtime builds from the table's columns (`gluelake.snapshot.retain_last_merge_sql`, as
+`merge_snapshot` runs it): the text of the committed test/catalog/merge-sql/<table>.sql, which DuckDB runs and
+which merge-sql-fixtures.test.ts keeps equal to what the constructs generate (regenerate with
+`UPDATE_MERGE_SQL=1 npx jest test/catalog/merge-sql-fixtures.test.ts`); runtime/tests/test_merge_sql.py checks
+that the runtime's SQL is that text.
 
 Every case also runs with its incoming rows in reverse order (the result may not depend on it), and its
 `then` runs the merge again on the result as the base state, as the job runtime stores it (live rows, and
@@ -18,6 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from gluelake.snapshot import retain_last_merge_sql
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -165,7 +170,7 @@ def state_of(table: dict[str, Any], rows: list[dict[str, Any]]) -> tuple[list[di
 def test_merge_case_in_spark(merge_spark: SparkSession, case: dict[str, Any]) -> None:
     """Spark SQL gives the expected rows of the case (those DuckDB is checked against), in any input order."""
     table = CASES["tables"][case["table"]]
-    sql = (SQL_DIR / f"{case['table']}.sql").read_text(encoding="utf-8")
+    sql = retain_last_merge_sql(column_types(table, False), table["primaryKey"], table["effectiveDateColumn"])
     columns = column_types(table, True)
     incoming = case["incoming"]
     orders = [incoming, list(reversed(incoming))] if len(incoming) > 1 else [incoming]

@@ -7,8 +7,9 @@ script reads the keys without their ``--``. The constructs pass, per binding:
   ``--<base>_database``; ``<base>`` is ``input_<layer>`` / ``output_<layer>`` or the ``argumentName``.
 * ``readsFrom(table)`` (a ``SnapshotPartitionTable``): the above and ``_table``, ``_partition_key``,
   ``_granularity``, ``_partition_format``, optional ``_current_view``; ``writesTo(table)`` adds
-  ``_primary_key`` (comma-separated), ``_effective_date_column``, ``_compression``, ``_merge_sql``,
-  ``_period_basis``, ``_close_periods`` and ``_superseded_retention_minutes``.
+  ``_primary_key`` (comma-separated), ``_effective_date_column``, ``_compression``, ``_period_basis``,
+  ``_close_periods`` and ``_superseded_retention_minutes``. The retain-last merge SQL is not an
+  argument: the runtime builds it from the table's columns (``gluelake.snapshot.retain_last_merge_sql``).
 * ``PiiTokenizer.bindToJob/grantToJob``: ``--<name>_function`` and optional
   ``--<name>_detokenize_function``.
 * ``PartitionedJobOrchestrator``: ``--partition`` at run time; ``GlueJob``: ``--env``, ``--TempDir``
@@ -77,7 +78,7 @@ _MANAGED_PREFIXES: tuple[str, ...] = ("enable-", "continuous-log-")
 
 _LOCATION_SUFFIXES: tuple[str, ...] = ("path", "database")
 _TABLE_SUFFIXES: tuple[str, ...] = ("table", "partition_key", "granularity", "partition_format")
-_WRITER_SUFFIXES: tuple[str, ...] = ("primary_key", "effective_date_column", "compression", "merge_sql", "period_basis",
+_WRITER_SUFFIXES: tuple[str, ...] = ("primary_key", "effective_date_column", "compression", "period_basis",
                                      "close_periods", "superseded_retention_minutes")
 _OPTIONAL_TABLE_SUFFIXES: tuple[str, ...] = ("current_view",)
 _TABLE_ONLY_SUFFIXES: tuple[str, ...] = _TABLE_SUFFIXES + _OPTIONAL_TABLE_SUFFIXES + _WRITER_SUFFIXES
@@ -196,8 +197,10 @@ class SnapshotTable(Location):
     """A ``SnapshotPartitionTable`` bound to the job (``readsFrom`` / ``writesTo``).
 
     Writers (``writesTo``) also carry the primary key, the effective-date column, the compression,
-    the retain-last merge SQL, the period basis, whether runs close periods and how long superseded
-    partition folders are kept; see :attr:`writable`. A reader has none of them (``None``, false).
+    the period basis, whether runs close periods and how long superseded partition folders are kept;
+    see :attr:`writable`. A reader has none of them (``()``, ``None``, false). The retain-last merge
+    SQL is built from the table's columns with the primary key and the effective-date column
+    (``gluelake.snapshot.retain_last_merge_sql``).
     """
 
     table: str
@@ -208,15 +211,14 @@ class SnapshotTable(Location):
     primary_key: tuple[str, ...] = ()
     effective_date_column: str | None = None
     compression: str | None = None
-    merge_sql: str | None = None
     period_basis: str | None = None
     close_periods: bool = False
     superseded_retention_minutes: int | None = None
 
     @property
     def writable(self) -> bool:
-        """True when the table is bound with ``writesTo`` (its merge SQL is present)."""
-        return self.merge_sql is not None
+        """True when the table is bound with ``writesTo`` (its primary key is present)."""
+        return bool(self.primary_key)
 
     def partition_uri(self, value: str) -> str:
         """The URI of one partition: ``<path><partition_key>=<value>/``."""
@@ -309,7 +311,6 @@ def _parse_location(base: str, values: Mapping[str, str]) -> Location:
         current_view=table.current_view, primary_key=primary_key,
         effective_date_column=_non_empty(values, f"{base}_effective_date_column"),
         compression=compression,
-        merge_sql=_non_empty(values, f"{base}_merge_sql"),
         period_basis=period_basis,
         close_periods=close_periods == "true",
         superseded_retention_minutes=int(retention),

@@ -7,8 +7,9 @@ as a partition registered in the catalog. A load:
    `type_change_events` (a frame read otherwise, e.g. through a job bookmark): the table's columns
    plus `_deleted`;
 2. `merge_snapshot` starts from the base state (the period's published state, else the latest
-   published earlier period, whatever its distance; live rows and tombstones), runs the table's
-   merge SQL over the views `incoming`, `base_snapshot` and `base_tombstones`, writes the winners
+   published earlier period, whatever its distance; live rows and tombstones), runs the retain-last
+   merge SQL (`retain_last_merge_sql`, built from the table's columns, primary key and effective-date
+   column) over the views `incoming`, `base_snapshot` and `base_tombstones`, writes the winners
    to a NEW folder `<path><key>=<period>/<run>/` (tombstones to `<path>_state/<key>=<period>/<run>/`),
    and only then publishes it: registers the partition at that folder, or moves its location there.
 
@@ -54,7 +55,8 @@ if TYPE_CHECKING:
 
 __all__ = ["DELETED_COLUMN", "INCOMING_VIEW", "BASE_VIEW", "TOMBSTONES_VIEW", "STATE_FOLDER", "PublishedPeriod",
            "MergeResult", "LegacyLayoutError", "load_change_events", "type_change_events", "table_columns",
-           "schema_ddl", "merge_snapshot", "read_partition", "migrate_legacy_periods", "run_folder_name"]
+           "schema_ddl", "retain_last_merge_sql", "merge_snapshot", "read_partition", "migrate_legacy_periods",
+           "run_folder_name"]
 
 INCOMING_VIEW, BASE_VIEW, TOMBSTONES_VIEW = "incoming", "base_snapshot", "base_tombstones"
 """The temporary views the merge SQL reads (`SnapshotPartitionTable.retainLastMergeSql`'s defaults)."""
@@ -67,6 +69,7 @@ _LOGGER = "gluelake.snapshot"
 _RECORD = "publications.json"
 _RUN_FOLDER = re.compile(r"^(run|close)-([0-9]{8}T[0-9]{6}Z)-([0-9a-z]{1,32})$")
 _RUN_ID = re.compile(r"^[0-9a-z]{1,32}$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class LegacyLayoutError(RuntimeError):
@@ -134,6 +137,76 @@ def _is_complex(data_type: str) -> bool:
 
 def _quote(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
+
+
+def retain_last_merge_sql(columns: Sequence[tuple[str, str]], primary_key: Sequence[str],
+                          effective_date_column: str) -> str:
+    """The retain-last merge of a table: one Spark SQL statement whose result is the new state, one
+    row per primary key with `_deleted` (true: a tombstone, false: a live row).
+
+    It reads the temporary views `base_snapshot` (the base state's live rows: the columns),
+    `base_tombstones` (its tombstones: the columns, only the primary key and the effective date set)
+    and `incoming` (the events: the columns plus `_deleted`, null meaning false; events with a null
+    primary key column are dropped). Per primary key the winner is the greatest row by one total
+    order, whatever view it comes from: the effective date (nulls last), then a delete before an
+    upsert, then the remaining columns in declared order (nulls last; arrays, maps and structs by
+    their JSON text, `to_json`), all descending. The state after any sequence of batches is
+    therefore the fold of every event so far.
+
+    The text is exactly what the constructs' `SnapshotPartitionTable.retainLastMergeSql()` generates
+    for the same table (names unquoted: the constructs accept only names that need no quoting).
+
+    >>> sql = retain_last_merge_sql([("id", "string"), ("tags", "array<string>"), ("at", "timestamp")], ["id"], "at")
+    >>> sql.splitlines()[10].split(" OVER ")[1]
+    '(PARTITION BY id ORDER BY at DESC NULLS LAST, _deleted DESC, to_json(tags) DESC NULLS LAST) AS _merge_rank'
+
+    Args:
+        columns: the table's data columns in declared order, `(name, Spark SQL type)` (e.g. from
+            `table_columns`); a type starting with `array<`, `map<` or `struct<` (any case) is complex.
+        primary_key: the primary key's columns, in order.
+        effective_date_column: the column that orders a key's events.
+
+    Raises:
+        ValueError: the primary key is empty, a key column or the effective-date column is not one of
+            `columns`, or a name is not a plain identifier (letters, digits and `_`).
+    """
+    names = [name for name, _ in columns]
+    complex_columns = {name for name, data_type in columns if _is_complex(data_type)}
+    odd = [n for n in [*names, *primary_key, effective_date_column] if not _IDENTIFIER.match(n)]
+    if odd:
+        raise ValueError(f"retain_last_merge_sql: received the name(s) {', '.join(map(repr, odd))}; expected "
+                         "letters, digits and '_', not starting with a digit (the merge SQL does not quote names)")
+    unknown = [n for n in [*primary_key, effective_date_column] if n not in names]
+    if not primary_key or unknown:
+        raise ValueError(f"retain_last_merge_sql: received the primary key ({', '.join(primary_key) or 'none'}) "
+                         f"and the effective-date column {effective_date_column!r} with the columns "
+                         f"{', '.join(names) or 'none'}; "
+                         "expected a non-empty primary key and every key column and the effective-date column "
+                         "among the columns")
+    cols = ", ".join(names)
+    keys = ", ".join(primary_key)
+    not_null_keys = " AND ".join(f"{k} IS NOT NULL" for k in primary_key)
+    rest = [n for n in names if n != effective_date_column and n not in primary_key]
+    tie_break = [f"to_json({n}) DESC NULLS LAST" if n in complex_columns else f"{n} DESC NULLS LAST" for n in rest]
+    order = [f"{effective_date_column} DESC NULLS LAST", f"{DELETED_COLUMN} DESC", *tie_break]
+    return "\n".join([
+        "WITH merge_input AS (",
+        f"  SELECT {cols}, FALSE AS {DELETED_COLUMN} FROM {BASE_VIEW}",
+        "  UNION ALL",
+        f"  SELECT {cols}, TRUE AS {DELETED_COLUMN} FROM {TOMBSTONES_VIEW}",
+        "  UNION ALL",
+        f"  SELECT {cols}, COALESCE({DELETED_COLUMN}, FALSE) AS {DELETED_COLUMN} FROM {INCOMING_VIEW}",
+        f"  WHERE {not_null_keys}",
+        "),",
+        "merge_ranked AS (",
+        f"  SELECT {cols}, {DELETED_COLUMN},",
+        f"    ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY {', '.join(order)}) AS _merge_rank",
+        "  FROM merge_input",
+        ")",
+        f"SELECT {cols}, {DELETED_COLUMN}",
+        "FROM merge_ranked",
+        "WHERE _merge_rank = 1",
+    ])
 
 
 def load_change_events(spark: SparkSession, path: str, columns: Sequence[tuple[str, str]], *,
@@ -413,10 +486,11 @@ def _tombstone_columns(table: SnapshotTable) -> list[str]:
     return [*table.primary_key, table.effective_date_column or ""]
 
 
-def _merge_into(spark: SparkSession, table: SnapshotTable, cols: Sequence[tuple[str, str]], base: _State,
+def _merge_into(spark: SparkSession, table: SnapshotTable, cols: Sequence[tuple[str, str]], sql: str, base: _State,
                 events: DataFrame, value: str, folder: str, s3: Any) -> _State:
-    """Merges `events` onto `base` with the table's SQL and writes the result to the new folder of
-    `value`: live rows as the partition's data, deleted winners as its tombstones. Returns the new state."""
+    """Merges `events` onto `base` with the table's merge SQL (`sql`) and writes the result to the new
+    folder of `value`: live rows as the partition's data, deleted winners as its tombstones. Returns the
+    new state."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -429,7 +503,7 @@ def _merge_into(spark: SparkSession, table: SnapshotTable, cols: Sequence[tuple[
     _read_folder(spark, base.data, cols, s3).createOrReplaceTempView(BASE_VIEW)
     stones.createOrReplaceTempView(TOMBSTONES_VIEW)
     try:
-        merged = spark.sql(table.merge_sql or "").persist(StorageLevel.MEMORY_AND_DISK)
+        merged = spark.sql(sql).persist(StorageLevel.MEMORY_AND_DISK)
         try:
             names = [_quote(n) for n, _ in cols]
             (merged.where(~F.col(DELETED_COLUMN)).select(*names)
@@ -451,8 +525,8 @@ def _timestamp(moment: datetime) -> str:
 def _check_writable(table: SnapshotTable, function: str) -> None:
     name = f"{table.database}.{table.table}"
     if not table.writable or not table.compression or not table.effective_date_column or not table.period_basis:
-        raise ValueError(f"{function}: received the table {table.name!r} ({name}) without merge SQL, compression or "
-                         "period basis; expected a table bound with writesTo")
+        raise ValueError(f"{function}: received the table {table.name!r} ({name}) without primary key, effective-date "
+                         "column, compression or period basis; expected a table bound with writesTo")
 
 
 def merge_snapshot(spark: SparkSession, table: SnapshotTable, incoming: DataFrame, *, at: datetime,
@@ -481,21 +555,25 @@ def merge_snapshot(spark: SparkSession, table: SnapshotTable, incoming: DataFram
 
     Args:
         spark: the session; its time zone must be UTC, as `run_job` sets it (periods are UTC).
-        table: the output table, bound with `writesTo` (it carries the merge SQL and the settings).
+        table: the output table, bound with `writesTo` (it carries the primary key, the effective-date
+            column and the settings).
         incoming: the change events: every table column, plus `_deleted` (optional, null means false),
             e.g. from `load_change_events` or `type_change_events`. Cast to the table's types; other
             columns are ignored.
         at: an aware datetime, the run's start (`JobContext.started_at`): the period of a `LOAD_TIME`
             load, the run folder's name, and the clock of the superseded folders' retention.
         columns: the table's data columns `(name, Spark SQL type)`; default `table_columns(spark, table)`.
+            With the table's primary key and effective-date column they make the merge SQL
+            (`retain_last_merge_sql`).
         catalog: where partitions are registered; default `default_catalog(spark, table)`.
         s3: a boto3 S3 client; created when needed and not given.
         logger: where to log; default the logger `gluelake.snapshot`.
         run_id: the run's id in its folder names (1 to 32 lowercase letters or digits); default random.
 
     Raises:
-        ValueError: the table is not bound for writing, `incoming` lacks a table column, the session
-            is not in UTC, or a registered partition value is not one of the table's periods.
+        ValueError: the table is not bound for writing, its primary key or effective-date column is not
+            one of `columns`, `incoming` lacks a table column, the session is not in UTC, or a registered
+            partition value is not one of the table's periods.
         LegacyLayoutError: no partition is registered but the table holds data of the previous layout.
     """
     log = logger or logging.getLogger(_LOGGER)
@@ -509,6 +587,7 @@ def merge_snapshot(spark: SparkSession, table: SnapshotTable, incoming: DataFram
     run_folder_name(now, run)  # validates the id
     name = f"{table.database}.{table.table}"
     cols = list(columns) if columns is not None else table_columns(spark, table)
+    sql = retain_last_merge_sql(cols, table.primary_key, table.effective_date_column or "")
     catalog = catalog or default_catalog(spark, table)
     periods = _Periods(table)
     current = periods.value(now)
@@ -539,7 +618,7 @@ def merge_snapshot(spark: SparkSession, table: SnapshotTable, incoming: DataFram
         for value, base_value, batch, closing in plan:
             base = _published_state(table, base_value, before_run.get(base_value or ""))
             folder = run_folder_name(now, run, closing=closing)
-            state = _merge_into(spark, table, cols, base, batch, value, folder, s3)
+            state = _merge_into(spark, table, cols, sql, base, batch, value, folder, s3)
             previous = registered.get(value)
             catalog.publish(value, state.data or "")
             if previous and _folder_of(previous) != folder:

@@ -3,7 +3,6 @@ table's arguments, and a job bookmark on local files."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -16,8 +15,6 @@ from gluelake.testing import MockGlueContext, MockJob
 JOBS = Path(__file__).resolve().parents[1]  # examples/lake-app/jobs
 REPOSITORY = Path(__file__).resolve().parents[4]
 INTEG_JOBS = REPOSITORY / "integ" / "jobs"
-# The merge SQL SnapshotPartitionTable generates for the customers table (merge-sql-fixtures.test.ts checks it).
-CUSTOMERS_MERGE_SQL = REPOSITORY / "test" / "catalog" / "merge-sql" / "customers.sql"
 NOTHING_TO_DO = "nothing to do"
 
 
@@ -46,13 +43,12 @@ def nothing_to_do_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 def customers_table_arguments(path: str, database: str = "sales_silver", **settings: str) -> dict[str, str]:
     """The `--output_customers_*` arguments of `writesTo(customersTable)` in ../lake-stack.ts, with a local `path`
-    and `database` in place of its bucket and Glue database: the table's layout, the merge SQL the constructs
-    generate for it (whitespace collapsed, as a job receives it) and its defaults (`LOAD_TIME` periods, no
-    closing, superseded folders kept 6 hours); `settings` replaces them (e.g. `close_periods="true"`)."""
+    and `database` in place of its bucket and Glue database: the table's layout, its primary key and effective-date
+    column, and its defaults (`LOAD_TIME` periods, no closing, superseded folders kept 6 hours); `settings` replaces
+    them (e.g. `close_periods="true"`). The runtime builds the merge SQL from the table's columns."""
     values = {"database": database, "table": "customers", "path": path, "partition_key": "snapshot",
               "granularity": "MONTH", "partition_format": "%Y-%m", "current_view": "customers_current",
               "primary_key": "customer_id", "effective_date_column": "updated_at", "compression": "zstd",
-              "merge_sql": re.sub(r"\s+", " ", CUSTOMERS_MERGE_SQL.read_text(encoding="utf-8")).strip(),
               "period_basis": "LOAD_TIME", "close_periods": "false", "superseded_retention_minutes": "360",
               **settings}
     return {f"output_customers_{key}": value for key, value in values.items()}

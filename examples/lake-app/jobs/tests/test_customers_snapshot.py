@@ -4,7 +4,8 @@ merge of the whole history and against what readers see through the catalog (`sp
 metastore here, the Glue Data Catalog on Glue), and whole runs (`run_job`; `run_script` on local files and on
 moto's S3 and Glue).
 
-The table's arguments are those `writesTo(customersTable)` gives, with the merge SQL the constructs generate."""
+The table's arguments are those `writesTo(customersTable)` gives; the runtime builds the merge SQL from the table's
+columns (the SQL the constructs generate, runtime/tests/test_merge_sql.py checks it)."""
 
 from __future__ import annotations
 

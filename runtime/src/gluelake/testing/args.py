@@ -62,15 +62,15 @@ def table_reader_arguments(table: str, *, database: str, path: str, partition_ke
 
 
 def table_writer_arguments(table: str, *, database: str, path: str, primary_key: Sequence[str] | str,
-                           effective_date_column: str, merge_sql: str, compression: str = "zstd",
+                           effective_date_column: str, compression: str = "zstd",
                            partition_key: str = "snapshot", granularity: str = "MONTH",
                            partition_format: str | None = None, current_view: str | None = None,
                            argument_name: str | None = None, period_basis: str = "LOAD_TIME",
                            close_periods: bool = False, superseded_retention_minutes: int = 360) -> dict[str, str]:
     """The arguments of `writesTo(snapshotTable)`: the reader's (base `output_<table>`) and
-    `_primary_key` (comma-separated), `_effective_date_column`, `_compression`, `_merge_sql`,
-    `_period_basis`, `_close_periods` and `_superseded_retention_minutes` (the table's defaults:
-    `LOAD_TIME`, false, 360)."""
+    `_primary_key` (comma-separated), `_effective_date_column`, `_compression`, `_period_basis`,
+    `_close_periods` and `_superseded_retention_minutes` (the table's defaults: `LOAD_TIME`, false,
+    360). No merge SQL: the runtime builds it from the table's columns."""
     base = _base("output", table, argument_name)
     values = _table_values(base, table=table, database=database, path=path, partition_key=partition_key,
                            granularity=granularity, partition_format=partition_format, current_view=current_view)
@@ -78,7 +78,6 @@ def table_writer_arguments(table: str, *, database: str, path: str, primary_key:
         f"--{base}_primary_key": primary_key if isinstance(primary_key, str) else ",".join(primary_key),
         f"--{base}_effective_date_column": effective_date_column,
         f"--{base}_compression": compression,
-        f"--{base}_merge_sql": merge_sql,
         f"--{base}_period_basis": period_basis,
         f"--{base}_close_periods": "true" if close_periods else "false",
         f"--{base}_superseded_retention_minutes": str(superseded_retention_minutes),
