@@ -89,7 +89,6 @@ function tableLocation(stack: Stack, base: string, table: SnapshotPartitionTable
     primary_key: write ? table.primaryKey : [],
     effective_date_column: write ? table.effectiveDateColumn : null,
     compression: write ? table.compression.toLowerCase() : null,
-    merge_sql: write ? table.retainLastMergeSql().replace(/\s+/g, ' ') : null,
     period_basis: write ? table.periodBasis : null,
     close_periods: write ? table.closePeriods : false,
     superseded_retention_minutes: write ? table.supersededRetention.toMinutes() : null,
@@ -264,7 +263,7 @@ describe('an incomplete table binding is refused by the runtime', () => {
     expect(writerKeys).toEqual([
       '--output_customers_close_periods', '--output_customers_compression', '--output_customers_current_view',
       '--output_customers_database', '--output_customers_effective_date_column', '--output_customers_granularity',
-      '--output_customers_merge_sql', '--output_customers_partition_format', '--output_customers_partition_key',
+      '--output_customers_partition_format', '--output_customers_partition_key',
       '--output_customers_path', '--output_customers_period_basis', '--output_customers_primary_key',
       '--output_customers_superseded_retention_minutes', '--output_customers_table',
     ]);

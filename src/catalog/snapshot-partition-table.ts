@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct, IConstruct } from 'constructs';
 import { SnapshotGranularity } from './snapshot-granularity';
 import { currentViewSql, RESERVED_WORDS, retainLastMergeSql, trinoType } from './sql';
+import { compactIntrinsics } from '../private/compact-intrinsics';
 import { Described, describeValue, LakeValidationError, requireWholeDays } from '../private/errors';
 import {
   GLUE_PARTITION_WRITE_ACTIONS, GLUE_READ_ACTIONS, glueTableArn, grantCatalog, grantKeyThroughS3, grantObjects,
@@ -403,7 +404,7 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
     this.cfnTable = new glue.CfnTable(this, 'Resource', {
       catalogId: Stack.of(this).account,
       databaseName,
-      tableInput: {
+      tableInput: compactIntrinsics({
         name: props.tableName,
         description,
         tableType: 'EXTERNAL_TABLE',
@@ -425,7 +426,7 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
           compressed: false,
           storedAsSubDirectories: false,
         },
-      },
+      }),
     });
     this.cfnTable.applyRemovalPolicy(removalPolicy);
     this.tableArn = glueTableArn(this, databaseName, props.tableName);
@@ -438,7 +439,9 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
       view.node.addDependency(this.cfnTable);
     }
 
-    layer.stagingLifecycle!.addPrefix(prefix);
+    // No Spark staging rules for the table's location: the runtime writes each load into a run folder
+    // of its own (Spark's _temporary/ and .spark-staging* inside it), never at the location's top
+    // level, and a later load deletes a failed load's folder (README, "Spark staging files").
     if (retentionClaim() && props.retention) this.addRetention(props.retention, layer.bucket);
     noncurrent.register();
   }
@@ -534,10 +537,11 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
    * the job receives `--output_<table>_database`, `_table`, `_path` (the table's `s3://`
    * location), `_partition_key`, `_granularity` (`MONTH`), `_partition_format` (a `strftime`
    * pattern, `%Y-%m`) and `_current_view`; writers also receive `_primary_key` (comma-separated),
-   * `_effective_date_column`, `_compression` (`snappy` or `zstd`), `_merge_sql` (the retain-last
-   * merge over the views `incoming`, `base_snapshot` and `base_tombstones`), `_period_basis`
+   * `_effective_date_column`, `_compression` (`snappy` or `zstd`), `_period_basis`
    * (`LOAD_TIME` or `EFFECTIVE_DATE`), `_close_periods` (`true` or `false`) and
-   * `_superseded_retention_minutes`. A table is bound whole: `options.prefix` is refused.
+   * `_superseded_retention_minutes`. The job runtime builds the retain-last merge
+   * (`retainLastMergeSql`, the same text) from the table's columns in the catalog: it is not an
+   * argument. A table is bound whole: `options.prefix` is refused.
    */
   public bindToJob(scope: IConstruct, grantee: iam.IGrantable, access: DataAccess, options: DataLocationOptions): DataLocationBinding {
     if (options.prefix !== undefined) {
@@ -564,7 +568,6 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
       values.primary_key = this.primaryKey.join(',');
       values.effective_date_column = this.effectiveDateColumn;
       values.compression = this.compression.toLowerCase();
-      values.merge_sql = this.retainLastMergeSql().replace(/\s+/g, ' ');
       values.period_basis = this.periodBasis;
       values.close_periods = String(this.closePeriods);
       values.superseded_retention_minutes = this.supersededRetentionMinutes;
@@ -705,7 +708,7 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
     return new glue.CfnTable(this, 'CurrentView', {
       catalogId: Stack.of(this).account,
       databaseName,
-      tableInput: {
+      tableInput: compactIntrinsics({
         name: viewName,
         description: `The newest registered snapshot of ${this.tableName} among the current and previous ${this.granularity.name.toLowerCase()} (UTC)`,
         tableType: 'VIRTUAL_VIEW',
@@ -716,7 +719,7 @@ export class SnapshotPartitionTable extends Resource implements glue.ITable, IDa
           columns: viewColumns.map(c => ({ name: c.name, type: c.hive })),
           serdeInfo: {},
         },
-      },
+      }),
     });
   }
 }

@@ -340,7 +340,7 @@ export class PartitionedJobOrchestrator extends Construct {
     });
     acknowledgeNag(this.scheduleRule, { id: 'Serverless-EventBusDLQ', reason: DISPATCH_RETRY_REASON });
 
-    if (partitions.length > 0) this.seedPartitions(partitions, key, shared, logRetention);
+    if (partitions.length > 0) this.seedPartitions(partitions, key, dispatcherLogs);
 
     const [failureAlarm, dispatcherAlarm] = this.createAlarms(props.alarmTopic);
     this.failureAlarm = failureAlarm;
@@ -620,14 +620,9 @@ export class PartitionedJobOrchestrator extends Construct {
    * old ones (their provider had no Delete call: nothing happens to the registry).
    */
   private seedPartitions(
-    partitions: Array<{ partitionId: string; frequencyMinutes: number }>, key: kms.IKey, shared: SharedJobResources, retention: logs.RetentionDays,
+    partitions: Array<{ partitionId: string; frequencyMinutes: number }>, key: kms.IKey, logGroup: logs.ILogGroup,
   ): void {
     const table = this.registryTable;
-    const seedLogs = new logs.LogGroup(this, 'SeedLogs', {
-      encryptionKey: shared.encryptionKey,
-      retention,
-      removalPolicy: shared.removalPolicy,
-    });
     const fn = new SeedFunction(this, 'SeedFunction', {
       description: `Writes the partitions declared in ${this.node.path} to its registry at deploy time (CloudFormation custom resource)`,
       role: lambdaExecutionRole(this, 'SeedRole', `Runs the registry seed of ${this.node.path}`),
@@ -636,7 +631,9 @@ export class PartitionedJobOrchestrator extends Construct {
       timeout: Duration.minutes(1),
       // CloudFormation invokes it asynchronously: an invocation that fails (its answer could not be sent) is
       // retried twice, Lambda's default, which needs no EventInvokeConfig resource (the seed is idempotent).
-      logGroup: seedLogs,
+      // The dispatcher's log group: Lambda names each function's streams after it in a shared group
+      // (ledger O28), and the seed only logs at deploy time; one log group fewer per orchestrator.
+      logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       systemLogLevelV2: lambda.SystemLogLevel.WARN,

@@ -1,6 +1,7 @@
 import { Annotations, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { compactIntrinsics } from './compact-intrinsics';
 import { Described, LakeValidationError } from './errors';
 
 /**
@@ -42,11 +43,17 @@ export interface InlinePolicyRoleOwner {
 export class InlinePolicyRole extends iam.Role {
   /** The inline policy's document: every statement `addToPrincipalPolicy` receives. */
   public readonly inlineDocument: iam.PolicyDocument;
+  /** The role's `Policies` before their joins are compacted: what the size check measures. */
+  private readonly policiesAsJoins: unknown;
 
   constructor(scope: Construct, id: string, props: iam.RoleProps, owner?: InlinePolicyRoleOwner) {
     const document = new iam.PolicyDocument({ minimize: true });
     super(scope, id, { ...props, inlinePolicies: { ...(props.inlinePolicies ?? {}), Grants: document } });
     this.inlineDocument = document;
+    // ARNs built from references are written as Fn::Sub (compactJoins): the same policy in fewer bytes.
+    const cfnRole = this.node.defaultChild as iam.CfnRole;
+    this.policiesAsJoins = cfnRole.policies;
+    cfnRole.policies = compactIntrinsics(cfnRole.policies);
     this.node.addValidation({
       validate: () => {
         const o = owner ?? { scope: this, constructName: 'Role' };
@@ -78,11 +85,12 @@ export class InlinePolicyRole extends iam.Role {
     return { statementAdded: true, policyDependable: this };
   }
 
-  /** The minified size of the role's inline policies as they appear in the template. */
+  /**
+   * The minified size of the role's inline policies with their ARNs written as joins: closer to the
+   * resolved ARNs IAM counts than the template's shorter substitutions (`${Bucket.Arn}`).
+   */
   public estimatedInlineSize(): number {
-    const stack = Stack.of(this);
-    const role = this.node.defaultChild as iam.CfnRole;
-    return JSON.stringify(stack.resolve(role.policies) ?? []).length;
+    return JSON.stringify(Stack.of(this).resolve(this.policiesAsJoins) ?? []).length;
   }
 }
 

@@ -8,7 +8,8 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { GLUE_MIN_SCHEDULE_MINUTES, toGlueCron } from './glue-schedule';
 import { JobSchedules } from './job-schedules';
-import { SharedJobResources } from './shared-job-resources';
+import { SharedJobResources, SPARK_UI_PREFIX } from './shared-job-resources';
+import { compactIntrinsics } from '../private/compact-intrinsics';
 import { Described, LakeValidationError } from '../private/errors';
 import { InlinePolicyRole } from '../private/inline-policy-role';
 import { JOB_RUNTIME, jobRuntimeZip } from '../private/job-runtime';
@@ -307,7 +308,8 @@ export class GlueJob extends glue.JobBase {
     watchStackLimits(this);
     const constructName = this.constructor.name;
     const v = new Validator(this, constructName);
-    const runtimeFiles = (props.jobRuntime ?? true) ? [jobRuntimeCode(this, v)] : [];
+    const shared = props.shared ?? SharedJobResources.of(this);
+    const runtimeFiles = (props.jobRuntime ?? true) ? [jobRuntimeCode(shared, v)] : [];
     const extraPythonFiles = [...runtimeFiles, ...(props.extraPythonFiles ?? []).map(checkoutIndependentCode)];
     props = {
       ...props,
@@ -356,7 +358,7 @@ export class GlueJob extends glue.JobBase {
     v.arguments(props.arguments ?? {});
     v.tags(props.tags ?? {});
 
-    this.shared = props.shared ?? SharedJobResources.of(this);
+    this.shared = shared;
     // Glue 3.0 and 4.0 write continuous logs to the security configuration's logs-v2 group.
     if (glueVersion === glue.GlueVersion.V3_0 || glueVersion === glue.GlueVersion.V4_0) this.shared._useContinuousLogGroup();
     // The job's own grants go inline in its role (one resource per job, not two); what every job of
@@ -419,8 +421,9 @@ export class GlueJob extends glue.JobBase {
     const overridable = new Set([...Object.keys(props.arguments ?? {}), '--job-bookmark-option']);
     const pinned = Object.fromEntries(Object.entries(base).filter(([key]) => !overridable.has(key)));
     const defaults = Object.fromEntries(Object.entries(base).filter(([key]) => overridable.has(key)));
-    this.cfnJob.nonOverridableArguments = pinned;
-    this.cfnJob.defaultArguments = Lazy.any({ produce: () => ({ ...defaults, ...this.jobArguments }) });
+    // Locations built from references are written as Fn::Sub (compactJoins): the same values in fewer bytes.
+    this.cfnJob.nonOverridableArguments = compactIntrinsics(pinned);
+    this.cfnJob.defaultArguments = compactIntrinsics(Lazy.any({ produce: () => ({ ...defaults, ...this.jobArguments }) }));
     // Locations, tables and services add arguments after the constructor: their total is checked at synthesis.
     this.node.addValidation({ validate: () => this.validateArgumentsSize() });
 
@@ -591,7 +594,8 @@ export class GlueJob extends glue.JobBase {
   /** What the job needs to run: its code, the temporary directory, the key, logs and metrics. */
   private grantRuntime(props: GlueJobProps, jobKey: string): void {
     const stack = Stack.of(this);
-    const codeObjects = [props.script, ...(props.extraPythonFiles ?? [])].map(code => {
+    // The job runtime's zip is read through the shared job policy (one grant for every job).
+    const codeObjects = [props.script, ...(props.extraPythonFiles ?? []).filter(code => !this.shared._isJobRuntimeCode(code))].map(code => {
       // Bound without grants (the asset's own grant covers the whole asset bucket): the exact object is granted below.
       const loc = code.bind(this, this.role.withoutPolicyUpdates()).s3Location;
       return stack.formatArn({ service: 's3', region: '', account: '', resource: loc.bucketName, resourceName: loc.objectKey, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
@@ -603,18 +607,13 @@ export class GlueJob extends glue.JobBase {
     }));
 
     const temp = this.shared.tempBucket;
-    const prefixes = [this.shared.tempDirPrefix(jobKey), ...(props.sparkUi ? [`spark-ui/${jobKey}/`] : [])];
+    const prefixes = [this.shared.tempDirPrefix(jobKey), ...(props.sparkUi ? [`${SPARK_UI_PREFIX}${jobKey}/`] : [])];
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'UseTempDir',
       actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
       resources: prefixes.map(p => temp.arnForObjects(`${p}*`)),
     }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ListTempDir',
-      actions: ['s3:ListBucket'],
-      resources: [temp.bucketArn],
-      conditions: { StringLike: { 's3:prefix': prefixes.map(p => `${p}*`) } },
-    }));
+    // Listing the temporary bucket's job directories is in the shared job policy.
     // The shared key, the Spark catalog's default database, the log groups and the Glue metrics:
     // the shared resources' job policy (attached to the role in the constructor).
 
@@ -736,19 +735,14 @@ export function checkoutIndependentCode(code: glue.Code): glue.Code {
 }
 
 /**
- * The job runtime zip (`assets/runtime/gluelake.zip` of this package) as a file asset of the job.
- *
- * The asset is named `JobRuntime`, not after its path as `glue.Code.fromAsset` would name it: the
- * package's folder differs between machines (and, in a Python app, is the jsii runtime's copy of the
- * package), and a CDK pipeline names its publishing actions after the asset's construct. The same
- * bytes give the same object key, so the jobs of a stack share one upload. Missing only in a
- * repository checkout whose build has not run: the message says how to build it.
+ * The job runtime zip (`assets/runtime/gluelake.zip` of this package): one file asset of the shared
+ * job resources, which every job's role may read. Missing only in a repository checkout whose build
+ * has not run: the message says how to build it.
  */
-function jobRuntimeCode(job: Construct, v: Validator): glue.Code {
+function jobRuntimeCode(shared: SharedJobResources, v: Validator): glue.Code {
   const zip = jobRuntimeZip();
   if (zip === undefined) {
     v.fail('jobRuntime', true, `the job runtime zip at ${JOB_RUNTIME.zipPath}, which the library build creates (run \`npx projen bundle\` or \`python3 scripts/build-runtime.py\` in a checkout of cdk-glue-lake), or jobRuntime: false`);
   }
-  const asset = new s3assets.Asset(job, 'JobRuntime', { path: zip });
-  return glue.Code.fromBucket(asset.bucket, asset.s3ObjectKey);
+  return shared._jobRuntimeCode(zip!);
 }

@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import { FailureNotifications } from './failure-notifications';
@@ -160,6 +161,7 @@ export class SharedJobResources extends Construct {
   private readonly customLogGroups: logs.ILogGroup[];
   private readonly logRetentionDays: logs.RetentionDays;
   private continuousLogGroup?: logs.ILogGroup;
+  private jobRuntime?: glue.Code;
 
   constructor(scope: Construct, id: string, props: SharedJobResourcesProps = {}) {
     super(scope, id);
@@ -283,6 +285,14 @@ export class SharedJobResources extends Construct {
             conditions: { Null: { 'kms:ViaService': 'true' } },
           }),
           defaultDatabaseStatement(stack),
+          // Listing the jobs' temporary directories (key names only): each job reads and writes only
+          // its own directory (its role), but listing is shared, one statement instead of one per job.
+          new iam.PolicyStatement({
+            sid: 'ListTempDirs',
+            actions: ['s3:ListBucket'],
+            resources: [this.tempBucket.bucketArn],
+            conditions: { StringLike: { 's3:prefix': [`${tempPrefix('')}*`, `${SPARK_UI_PREFIX}*`] } },
+          }),
           new iam.PolicyStatement({
             sid: 'WriteJobLogs',
             actions: ['logs:CreateLogGroup', 'logs:AssociateKmsKey', 'logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -320,6 +330,45 @@ export class SharedJobResources extends Construct {
     this.continuousLogGroup ??= this.createLogGroup('ContinuousLogGroup', continuousLogGroupName(this.securityConfigurationName));
   }
 
+  /**
+   * The job runtime zip as one file asset of these resources, which every job's role may read (the
+   * shared job policy): one grant in the template instead of one per job. The asset is named
+   * `JobRuntime`, not after its path as `glue.Code.fromAsset` would name it: the package's folder
+   * differs between machines (and, in a Python app, is the jsii runtime's copy of the package), and
+   * a CDK pipeline names its publishing actions after the asset's construct. Called by the jobs
+   * that ship the runtime.
+   *
+   * @internal
+   */
+  public _jobRuntimeCode(zip: string): glue.Code {
+    if (this.jobRuntime === undefined) {
+      const asset = new s3assets.Asset(this, 'JobRuntime', { path: zip });
+      this.jobRuntime = glue.Code.fromBucket(asset.bucket, asset.s3ObjectKey);
+      this.jobPolicy.addStatements(new iam.PolicyStatement({
+        sid: 'ReadJobRuntime',
+        actions: ['s3:GetObject'],
+        resources: [Stack.of(this).formatArn({
+          service: 's3',
+          region: '',
+          account: '',
+          resource: asset.s3BucketName,
+          resourceName: asset.s3ObjectKey,
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+        })],
+      }));
+    }
+    return this.jobRuntime;
+  }
+
+  /**
+   * Whether `code` is the job runtime of these resources (read through the shared job policy).
+   *
+   * @internal
+   */
+  public _isJobRuntimeCode(code: glue.Code): boolean {
+    return code === this.jobRuntime;
+  }
+
   private createLogGroup(id: string, logGroupName: string): logs.LogGroup {
     return new logs.LogGroup(this, id, {
       logGroupName,
@@ -350,8 +399,11 @@ export class SharedJobResources extends Construct {
 
 /** `jobs/<key>/`: one temporary directory per job. */
 function tempPrefix(jobKey: string): string {
-  return `jobs/${jobKey}/`;
+  return jobKey === '' ? 'jobs/' : `jobs/${jobKey}/`;
 }
+
+/** Where jobs with the Spark UI write their event logs in the temporary bucket (`spark-ui/<job>/`). */
+export const SPARK_UI_PREFIX = 'spark-ui/';
 
 /**
  * The continuous-logging log group of jobs with a security configuration (Glue 3.0 and 4.0): Glue

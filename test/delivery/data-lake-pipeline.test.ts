@@ -118,7 +118,7 @@ describe('DataLakePipeline in different checkouts', () => {
     try {
       const first = layoutIn(path.join(base, 'src1234'));
       const second = layoutIn(path.join(base, 'src5678'));
-      expect(first.find(l => l.startsWith('Assets:'))).toMatch(/^Assets: Orders_JobRuntime\(1\), Orders_Resource_Code[0-9a-f]{32}\(1\)$/);
+      expect(first.find(l => l.startsWith('Assets:'))).toMatch(/^Assets: CdkGlueLakeSharedJobResources_JobRuntime\(1\), Orders_Resource_Code[0-9a-f]{32}\(1\)$/);
       expect(second).toEqual(first);
     } finally {
       fs.rmSync(base, { recursive: true, force: true });

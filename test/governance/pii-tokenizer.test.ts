@@ -415,7 +415,7 @@ describe('least privilege of the functions', () => {
   const tokenizeStatements = statementsOfRole(template, ids.tokenizeRole);
   const detokenizeStatements = statementsOfRole(template, ids.detokenizeRole);
   const tableArn = arnOf(ids.table);
-  const indexArn = { 'Fn::Join': ['', [arnOf(ids.table), '/index/token']] };
+  const indexArn = { 'Fn::Sub': `\${${ids.table}.Arn}/index/token` };
 
   test('the logical ids looked for are those of the template\'s resources', () => {
     const resources = template.toJSON().Resources;

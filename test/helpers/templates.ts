@@ -92,7 +92,8 @@ export class AppTemplates {
       if (statement.Effect !== 'Allow' || !([] as string[]).concat(statement.Action).includes(action)) continue;
       if (condition && !condition(statement.Condition)) continue;
       for (const r of ([] as any[]).concat(statement.Resource)) {
-        const base = r?.['Fn::Join'] ? r['Fn::Join'][1].find((part: any) => typeof part !== 'string' && this.tryResourceOf(stack, part)) : r;
+        const base = r?.['Fn::Join'] ? r['Fn::Join'][1].find((part: any) => typeof part !== 'string' && this.tryResourceOf(stack, part))
+          : r?.['Fn::Sub'] ? subReferences(r['Fn::Sub']).find(part => this.tryResourceOf(stack, part)) : r;
         const id = base === undefined ? undefined : this.tryResourceOf(stack, base);
         if (id) ids.push(id);
       }
@@ -137,4 +138,12 @@ export function keyOfJobWrites(t: AppTemplates, jobStack: string, job: any, buck
   const byDefault = bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault;
   if (byDefault.SSEAlgorithm !== 'aws:kms') throw new Error(`bucket ${bucketId} is not SSE-KMS`);
   return t.resourceOf(bucketStack, byDefault.KMSMasterKeyID);
+}
+
+/** The references an `Fn::Sub` string names, as `Ref` / `Fn::GetAtt` objects (`${X}`, `${X.Attr}`; `${!...}` is literal). */
+export function subReferences(text: string): any[] {
+  return [...text.matchAll(/\$\{([^!}][^}]*)\}/g)].map(([, name]) => {
+    const dot = name.indexOf('.');
+    return dot < 0 ? { Ref: name } : { 'Fn::GetAtt': [name.slice(0, dot), name.slice(dot + 1)] };
+  });
 }

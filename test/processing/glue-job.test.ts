@@ -152,27 +152,32 @@ describe('GlueJob defaults', () => {
   test('the shared job policy holds what every job needs and nothing scoped to one job', () => {
     const shared = onlyResource(template, 'AWS::IAM::ManagedPolicy');
     expect(shared.props.PolicyDocument.Statement.map((s: any) => s.Sid).sort()).toEqual([
-      'PutGlueMetrics', 'UseDefaultDatabaseOfSparkCatalog', 'UseSecurityConfigurationKey', 'UseTempDirKeyThroughS3', 'WriteJobLogs',
+      'ListTempDirs', 'PutGlueMetrics', 'ReadJobRuntime', 'UseDefaultDatabaseOfSparkCatalog', 'UseSecurityConfigurationKey', 'UseTempDirKeyThroughS3', 'WriteJobLogs',
     ]);
-    expect(JSON.stringify(shared.props)).not.toMatch(/Orders|TempBucket|cdk-hnb659fds-assets/);
+    // Nothing of one job: not its name, not its script; the runtime zip (the same for every job) and
+    // listing (not reading) the temporary bucket's job directories are shared.
+    expect(JSON.stringify(shared.props)).not.toMatch(/Orders|\.py/);
+    const bySid = Object.fromEntries(shared.props.PolicyDocument.Statement.map((s: any) => [s.Sid, s]));
+    expect(bySid.ListTempDirs.Action).toBe('s3:ListBucket');
+    expect(render(bySid.ListTempDirs.Resource)).toMatch(/^<CdkGlueLakeSharedJobResourcesTempBucket\w+\.Arn>$/);
+    expect(bySid.ListTempDirs.Condition).toEqual({ StringLike: { 's3:prefix': ['jobs/*', 'spark-ui/*'] } });
+    expect(bySid.ReadJobRuntime.Action).toBe('s3:GetObject');
+    expect(render(bySid.ReadJobRuntime.Resource)).toMatch(/^arn:aws:s3:::cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.zip$/);
     const inline = statementsOfRole(template, job.role).map((s: any) => s.Sid).sort();
-    expect(inline).toEqual(['ListTempDir', 'ReadJobCode', 'UseTempDir']);
+    expect(inline).toEqual(['ReadJobCode', 'UseTempDir']);
   });
 
   test('the role reads exactly the script object and the job runtime zip, uses its temp dir, the key, logs and Glue metrics', () => {
     const statements = roleStatements(template, job);
     const bySid = Object.fromEntries(statements.map(s => [s.Sid, s]));
     expect(Object.keys(bySid).sort()).toEqual([
-      'ListTempDir', 'PutGlueMetrics', 'ReadJobCode', 'UseDefaultDatabaseOfSparkCatalog', 'UseSecurityConfigurationKey', 'UseTempDir', 'UseTempDirKeyThroughS3', 'WriteJobLogs',
+      'ListTempDirs', 'PutGlueMetrics', 'ReadJobCode', 'ReadJobRuntime', 'UseDefaultDatabaseOfSparkCatalog', 'UseSecurityConfigurationKey', 'UseTempDir', 'UseTempDirKeyThroughS3', 'WriteJobLogs',
     ]);
     expect(bySid.ReadJobCode.Action).toBe('s3:GetObject');
-    expect(bySid.ReadJobCode.Resource).toHaveLength(2);
-    expect(bySid.ReadJobCode.Resource.map(render)).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^arn:aws:s3:::cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.py$/),
-      expect.stringMatching(/^arn:aws:s3:::cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.zip$/),
-    ]));
+    expect(render(bySid.ReadJobCode.Resource)).toMatch(/^arn:aws:s3:::cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.py$/);
+    expect(render(bySid.ReadJobRuntime.Resource)).toMatch(/^arn:aws:s3:::cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.zip$/);
     expect(render(bySid.UseTempDir.Resource)).toMatch(/^<CdkGlueLakeSharedJobResourcesTempBucket\w+\.Arn>\/jobs\/Stack-Orders-[0-9A-F]{8}\/\*$/);
-    expect(bySid.ListTempDir.Condition.StringLike['s3:prefix']).toEqual([expect.stringMatching(/^jobs\/Stack-Orders-[0-9A-F]{8}\/\*$/)]);
+    expect(bySid.ListTempDirs.Condition.StringLike['s3:prefix']).toEqual(['jobs/*', 'spark-ui/*']);
     expect(bySid.UseSecurityConfigurationKey.Action).toEqual(['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']);
     expect(bySid.PutGlueMetrics).toEqual(expect.objectContaining({
       Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'Glue' } },
@@ -297,7 +302,11 @@ describe('GlueJob props', () => {
     const job = new GlueJob(stack, 'J', { script: script(), extraPythonFiles: [glue.Code.fromAsset(__filename)] });
     const template = Template.fromStack(stack);
     const code = roleStatements(template, job).find(s => s.Sid === 'ReadJobCode');
-    expect(code.Resource).toHaveLength(3);
+    // The script and the extra file in the role; the runtime zip through the shared job policy.
+    expect(code.Resource.map(render).sort((a: string, b: string) => a.slice(-3).localeCompare(b.slice(-3)))).toEqual([
+      expect.stringMatching(/^arn:aws:s3:::cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.py$/),
+      expect.stringMatching(/^arn:aws:s3:::cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.ts$/),
+    ]);
     expect(allArguments(jobProps(template))['--extra-py-files']).toMatch(
       /^s3:\/\/cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.zip,s3:\/\/cdk-hnb659fds-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.ts$/);
   });
@@ -561,7 +570,7 @@ describe('BookmarkedJob', () => {
     const glueStatements = statements.filter((s: any) => [].concat(s.Action).some((a: string) => a.startsWith('glue:')));
     expect(glueStatements.flatMap((s: any) => [].concat(s.Action)).sort()).toEqual(
       ['glue:BatchStopJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:ResetJobBookmark', 'glue:StartJobRun']);
-    for (const s of glueStatements) expect([].concat(s.Resource)).toEqual([jobArn]);
+    for (const s of glueStatements) expect([].concat(s.Resource).map(render)).toEqual([render(jobArn)]);
   });
 
   test('raising maxConcurrentRuns warns that runs share one bookmark state', () => {

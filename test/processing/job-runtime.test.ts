@@ -122,8 +122,13 @@ describe('GlueJob ships the job runtime', () => {
     const scriptUri = render(props.Command.ScriptLocation);
     const files = render(props.NonOverridableArguments['--extra-py-files']).split(',');
     expect(files).toEqual([runtimeAssetUri(), 's3://libs/a.zip']);
-    expect(statement.Resource.map(render).sort()).toEqual([scriptUri, ...files].map(objectArn).sort());
-    expect(statement.Resource.map(render).filter((arn: string) => arn.includes('*'))).toEqual([]);
+    // The job's own code in its role; the runtime zip, the same object for every job, in the shared job policy.
+    expect([statement.Resource].flat().map(render).sort()).toEqual([scriptUri, 's3://libs/a.zip'].map(objectArn).sort());
+    const shared = onlyResource(template, 'AWS::IAM::ManagedPolicy').props.PolicyDocument.Statement.find((s: any) => s.Sid === 'ReadJobRuntime');
+    expect(shared.Action).toBe('s3:GetObject');
+    expect(render(shared.Resource)).toBe(objectArn(runtimeAssetUri()));
+    const all = [statement.Resource, shared.Resource].flat().map(render);
+    expect(all.filter((arn: string) => arn.includes('*'))).toEqual([]);
   });
 
   test('with jobRuntime: false the role reads the script only', () => {
@@ -168,7 +173,7 @@ describe('GlueJob ships the job runtime', () => {
     fs.mkdirSync(path.dirname(elsewhere), { recursive: true });
     fs.copyFileSync(built, elsewhere);
     const here = assetPaths(built);
-    expect(here.assets).toContain('Stack/Job/JobRuntime');
+    expect(here.assets).toContain('Stack/CdkGlueLakeSharedJobResources/JobRuntime');
     expect(assetPaths(elsewhere)).toEqual(here);
   });
 
