@@ -12,8 +12,8 @@ What each run guarantees (`gluelake.snapshot.merge_snapshot`):
   or a half-written one: the run writes a new folder and moves the partition there last.
 - A failed run does not move the bookmark: its rerun reads the same files again, which the merge makes harmless.
 
-The table's layout, merge SQL and settings come from `writesTo(table)` (`--output_customers_*`), its columns
-from the catalog.
+The table's layout, primary key, effective-date column and settings come from `writesTo(table)`
+(`--output_customers_*`), its columns from the catalog; the runtime builds the merge SQL from them.
 """
 
 from __future__ import annotations
