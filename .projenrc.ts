@@ -104,6 +104,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
       coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
       modulePathIgnorePatterns: ['<rootDir>/integ/', '<rootDir>/examples/', '<rootDir>/cdk.out/', '<rootDir>/dist/'],
       setupFiles: ['<rootDir>/test/setup/polyfills.ts'],
+      // Every core (jest's default leaves one idle: half of a 2-core CI machine). A test that is merely
+      // slow on a busy machine must not fail: a minute per test, not jest's 5 s.
+      maxWorkers: '100%',
+      testTimeout: 60_000,
     },
   },
 

@@ -45,7 +45,7 @@ function substitution(part: unknown): string | undefined {
 class CompactIntrinsics implements IResolvable, IPostProcessor {
   public readonly creationStack: string[] = [];
 
-  constructor(private readonly value: unknown) {}
+  constructor(private readonly value: unknown, private readonly inspect?: (resolved: unknown) => void) {}
 
   public resolve(context: IResolveContext): unknown {
     context.registerPostProcessor(this);
@@ -53,6 +53,7 @@ class CompactIntrinsics implements IResolvable, IPostProcessor {
   }
 
   public postProcess(input: unknown): unknown {
+    this.inspect?.(input);
     return compactJoins(input);
   }
 }
@@ -61,9 +62,10 @@ class CompactIntrinsics implements IResolvable, IPostProcessor {
  * `value` (a property of one of the library's own resources: a role's policies, a job's arguments,
  * a table's input) as a token that renders with its joins compacted. The references it holds are
  * found as before (aws-cdk-lib finds them while resolving, before the rewrite), so dependencies and
- * cross-stack exports are unchanged.
+ * cross-stack exports are unchanged. `inspect`, when given, sees each resolution of the value
+ * before its joins are compacted (e.g. to measure it as its ARNs would read).
  */
-export function compactIntrinsics<T>(value: T): T {
+export function compactIntrinsics<T>(value: T, inspect?: (resolved: unknown) => void): T {
   if (value === undefined) return value;
-  return Token.asAny(new CompactIntrinsics(value)) as unknown as T;
+  return Token.asAny(new CompactIntrinsics(value, inspect)) as unknown as T;
 }

@@ -50,19 +50,22 @@ export class InlinePolicyRole extends iam.Role {
     const document = new iam.PolicyDocument({ minimize: true });
     super(scope, id, { ...props, inlinePolicies: { ...(props.inlinePolicies ?? {}), Grants: document } });
     this.inlineDocument = document;
+    const o = owner ?? { scope: this, constructName: 'Role' };
     // ARNs built from references are written as Fn::Sub (compactJoins): the same policy in fewer bytes.
+    // The size is measured where the policies are resolved anyway (no resolution of its own), on the
+    // joins: closer to the resolved ARNs IAM counts than the template's shorter substitutions.
     const cfnRole = this.node.defaultChild as iam.CfnRole;
     this.policiesAsJoins = cfnRole.policies;
-    cfnRole.policies = compactIntrinsics(cfnRole.policies);
+    cfnRole.policies = compactIntrinsics(cfnRole.policies, resolved => {
+      const size = JSON.stringify(resolved ?? []).length;
+      if (size > ROLE_INLINE_POLICY_LIMIT) {
+        throw new LakeValidationError(o.scope, o.constructName, 'grants', new Described(`a role policy of about ${size} characters`),
+          `at most ${ROLE_INLINE_POLICY_LIMIT} characters, IAM's limit for a role's inline policies: split the work into several jobs or grant whole prefixes instead of many small ones`);
+      }
+    });
     this.node.addValidation({
       validate: () => {
-        const o = owner ?? { scope: this, constructName: 'Role' };
         const errors: string[] = [];
-        const size = this.estimatedInlineSize();
-        if (size > ROLE_INLINE_POLICY_LIMIT) {
-          errors.push(new LakeValidationError(o.scope, o.constructName, 'grants', new Described(`a role policy of about ${size} characters`),
-            `at most ${ROLE_INLINE_POLICY_LIMIT} characters, IAM's limit for a role's inline policies: split the work into several jobs or grant whole prefixes instead of many small ones`).message);
-        }
         const managed = (Stack.of(this).resolve((this.node.defaultChild as iam.CfnRole).managedPolicyArns) ?? []).length;
         const why = '(each layer a job reads or writes a prefix of adds one, and the shared job policy one): '
           + 'remove managed policies added to the role, or split the job';
