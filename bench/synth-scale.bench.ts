@@ -6,7 +6,8 @@
  * that size 3 times (ts-node's compiler included: the warm RSS column is the process after the
  * warm-up, before the measured runs); then the per-job and per-table increments, the scheduled variant, and the
  * comparison with the same lake written with raw aws-cdk-lib `glue.PySparkEtlJob` jobs, with
- * aws-cdk-lib's builtin CloudFormation validation on and off (`App({ builtinCloudFormationValidation })`).
+ * aws-cdk-lib's builtin CloudFormation validation on and off (`App({ builtinCloudFormationValidation })`),
+ * in separate processes and, for the ratio, alternating in one process (`interleaved`).
  *
  * Each configuration runs in its own child process (so peak memory is that configuration's).
  * Run: npx ts-node --project test/tsconfig.json -T bench/synth-scale.bench.ts [--quick]
@@ -98,6 +99,39 @@ function spawn(config: Config): Result {
   return JSON.parse(line.slice('RESULT '.length));
 }
 
+/**
+ * Library vs raw synthesis times measured in one process, alternating (lib, raw) round by round after
+ * two warm-up rounds: both see the same machine state, so the ratio holds on a busy machine, where
+ * the per-configuration medians above swing by half. Returns the medians (ms).
+ */
+function interleaved(validation: boolean, rounds: number): { lib: number; raw: number } {
+  const once = (build: typeof buildScaleApp) => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'scale-synth-'));
+    const started = process.hrtime.bigint();
+    build({ jobs: 50, tables: 25, validation, outdir }).app.synth();
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    fs.rmSync(outdir, { recursive: true, force: true });
+    return ms;
+  };
+  const lib: number[] = [];
+  const raw: number[] = [];
+  for (let r = 0; r < rounds + 2; r++) {
+    const l = once(buildScaleApp);
+    const w = once(buildRawScaleApp);
+    if (r >= 2) { lib.push(l); raw.push(w); }
+  }
+  return { lib: median(lib), raw: median(raw) };
+}
+
+function spawnInterleaved(validation: boolean, rounds: number): { lib: number; raw: number } {
+  const out = execFileSync(process.execPath, [...process.execArgv, __filename, '--interleaved', String(validation), String(rounds)], {
+    encoding: 'utf-8', maxBuffer: 64 * 1024 * 1024,
+  });
+  const line = out.trim().split('\n').filter(l => l.startsWith('RESULT ')).pop();
+  if (!line) throw new Error(`child printed no result:\n${out}`);
+  return JSON.parse(line.slice('RESULT '.length));
+}
+
 const kb = (n: number) => `${(n / 1000).toFixed(1)} KB`;
 
 function row(r: Result): string {
@@ -156,8 +190,14 @@ function main(): void {
   console.log(`  jobs (half with a table) that fit one stack, as written: ${maxJobs(500, 1_000_000)} at CloudFormation's limits (500 resources, 1,000,000 B), ${maxJobs(400, 800_000)} before the stackNearLimit warning (80%), ${maxJobs(350, 700_000)} at 350 resources / 700 KB`);
   console.log(`  the same, minified (suppressTemplateIndentation): ${maxJobsMin(500, 1_000_000)}, ${maxJobsMin(400, 800_000)}, ${maxJobsMin(350, 700_000)}`);
   console.log('\nSynthesis, 50 jobs / 25 tables, library vs raw aws-cdk-lib PySparkEtlJob:');
-  console.log(`  validation on : ${(sizes[1].medianMs / 1000).toFixed(2)} s vs ${(raw50on.medianMs / 1000).toFixed(2)} s = ${(sizes[1].medianMs / raw50on.medianMs).toFixed(2)}x`);
-  console.log(`  validation off: ${(lib50off.medianMs / 1000).toFixed(2)} s vs ${(raw50off.medianMs / 1000).toFixed(2)} s = ${(lib50off.medianMs / raw50off.medianMs).toFixed(2)}x`);
+  console.log(`  separate processes (table above), validation on : ${(sizes[1].medianMs / 1000).toFixed(2)} s vs ${(raw50on.medianMs / 1000).toFixed(2)} s = ${(sizes[1].medianMs / raw50on.medianMs).toFixed(2)}x`);
+  console.log(`  separate processes (table above), validation off: ${(lib50off.medianMs / 1000).toFixed(2)} s vs ${(raw50off.medianMs / 1000).toFixed(2)} s = ${(lib50off.medianMs / raw50off.medianMs).toFixed(2)}x`);
+  // The ratio to quote: alternating in one process (SCALE_BENCH_RUNS=1, as in CI: 3 rounds; else 9).
+  const rounds = runs === 1 ? 3 : 9;
+  for (const validation of [true, false]) {
+    const r = spawnInterleaved(validation, rounds);
+    console.log(`  interleaved, median of ${rounds}, validation ${validation ? 'on ' : 'off'}: ${(r.lib / 1000).toFixed(2)} s vs ${(r.raw / 1000).toFixed(2)} s = ${(r.lib / r.raw).toFixed(2)}x`);
+  }
   console.log(`  bytes 100 jobs: ${kb(j100t50.bytesWritten)} vs raw ${kb(raw100.bytesWritten)} = ${(j100t50.bytesWritten / raw100.bytesWritten).toFixed(2)}x; resources ${j100t50.resources} vs ${raw100.resources}`);
   console.log('\nWhere the bytes go, 100 jobs / 50 tables (resources, minified bytes, by type):');
   for (const [type, n] of Object.entries(j100t50.bytesByType).sort((a, b) => b[1] - a[1])) {
@@ -171,6 +211,8 @@ function main(): void {
 if (process.argv[2] === '--child') {
   const result = runChild(JSON.parse(process.argv[3]));
   console.log(`RESULT ${JSON.stringify(result)}`);
+} else if (process.argv[2] === '--interleaved') {
+  console.log(`RESULT ${JSON.stringify(interleaved(process.argv[3] === 'true', Number(process.argv[4])))}`);
 } else {
   main();
 }
