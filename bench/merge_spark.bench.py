@@ -15,7 +15,8 @@ deleted, 2% new keys (so the partition keeps N rows). Each run starts from the s
 Prints the median of the runs and rows/s (N / median). Figures are printed, never asserted: they
 compare versions on one machine; on Glue, workers and S3 set the time.
 
-Run: `.venv-test/bin/python bench/merge_spark.bench.py` (options: --sizes, --runs, --master).
+Run: `.venv-test/bin/python bench/merge_spark.bench.py` (options: --sizes, --runs, --master; the
+environment variable MERGE_BENCH_SIZES sets the default sizes).
 """
 
 from __future__ import annotations
@@ -119,7 +120,9 @@ def bench_size(spark: SparkSession, n: int, runs: int, root: Path) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Parses the options, starts a local Spark session and benchmarks each size."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    # MERGE_BENCH_SIZES (e.g. "100000"): CI measures the smaller size only, to stay short.
+    sizes = [int(n) for n in os.environ.get("MERGE_BENCH_SIZES", "100000 1000000").split()]
+    parser.add_argument("--sizes", type=int, nargs="+", default=sizes)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--master", default="local[2]")
     args = parser.parse_args(argv)

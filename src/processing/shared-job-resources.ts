@@ -150,10 +150,11 @@ export class SharedJobResources extends Construct {
   /**
    * What every job using these resources needs, whatever data it touches: the key through S3 (its
    * temporary directory's objects) and directly (the job bookmarks' client-side encryption), the
-   * Spark catalog's `default` database, the log groups of the security configuration and the Glue
-   * metrics namespace. A customer-managed policy attached to each job's role: one copy in the
-   * template instead of one per role. What is scoped to one job (its code, its temporary
-   * directory, its data) stays in that job's role.
+   * Spark catalog's `default` database, the log groups of the security configuration, the Glue
+   * metrics namespace, the job runtime's zip (the same object for every job) and listing the
+   * temporary bucket's job directories (key names only). A customer-managed policy attached to each
+   * job's role: one copy in the template instead of one per role. What is scoped to one job (its
+   * script, reading and writing its temporary directory, its data) stays in that job's role.
    */
   public readonly jobPolicy: iam.ManagedPolicy;
 
