@@ -43,8 +43,6 @@ export interface InlinePolicyRoleOwner {
 export class InlinePolicyRole extends iam.Role {
   /** The inline policy's document: every statement `addToPrincipalPolicy` receives. */
   public readonly inlineDocument: iam.PolicyDocument;
-  /** The role's `Policies` before their joins are compacted: what the size check measures. */
-  private readonly policiesAsJoins: unknown;
 
   constructor(scope: Construct, id: string, props: iam.RoleProps, owner?: InlinePolicyRoleOwner) {
     const document = new iam.PolicyDocument({ minimize: true });
@@ -55,7 +53,6 @@ export class InlinePolicyRole extends iam.Role {
     // The size is measured where the policies are resolved anyway (no resolution of its own), on the
     // joins: closer to the resolved ARNs IAM counts than the template's shorter substitutions.
     const cfnRole = this.node.defaultChild as iam.CfnRole;
-    this.policiesAsJoins = cfnRole.policies;
     cfnRole.policies = compactIntrinsics(cfnRole.policies, resolved => {
       const size = JSON.stringify(resolved ?? []).length;
       if (size > ROLE_INLINE_POLICY_LIMIT) {
@@ -86,14 +83,6 @@ export class InlinePolicyRole extends iam.Role {
   public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
     this.inlineDocument.addStatements(statement);
     return { statementAdded: true, policyDependable: this };
-  }
-
-  /**
-   * The minified size of the role's inline policies with their ARNs written as joins: closer to the
-   * resolved ARNs IAM counts than the template's shorter substitutions (`${Bucket.Arn}`).
-   */
-  public estimatedInlineSize(): number {
-    return JSON.stringify(Stack.of(this).resolve(this.policiesAsJoins) ?? []).length;
   }
 }
 

@@ -401,7 +401,7 @@ export class GlueJob extends glue.JobBase {
       maxConcurrentRuns,
       enableMetrics: props.enableMetrics ?? true,
       enableObservabilityMetrics: props.enableObservabilityMetrics ?? true,
-      sparkUI: props.sparkUi ? { bucket: this.shared.tempBucket, prefix: `/spark-ui/${jobKey}` } : undefined,
+      sparkUI: props.sparkUi ? { bucket: this.shared.tempBucket, prefix: `/${SPARK_UI_PREFIX}${jobKey}` } : undefined,
       securityConfiguration: this.shared.securityConfiguration,
       continuousLogging: { enabled: true, logStreamPrefix: streamPrefix },
       extraPythonFiles: props.extraPythonFiles,

@@ -292,7 +292,7 @@ export class SharedJobResources extends Construct {
             sid: 'ListTempDirs',
             actions: ['s3:ListBucket'],
             resources: [this.tempBucket.bucketArn],
-            conditions: { StringLike: { 's3:prefix': [`${tempPrefix('')}*`, `${SPARK_UI_PREFIX}*`] } },
+            conditions: { StringLike: { 's3:prefix': [`${TEMP_DIRS_PREFIX}*`, `${SPARK_UI_PREFIX}*`] } },
           }),
           new iam.PolicyStatement({
             sid: 'WriteJobLogs',
@@ -399,8 +399,11 @@ export class SharedJobResources extends Construct {
 }
 
 /** `jobs/<key>/`: one temporary directory per job. */
+/** Where jobs' temporary directories are in the temporary bucket (`jobs/<job>/`). */
+const TEMP_DIRS_PREFIX = 'jobs/';
+
 function tempPrefix(jobKey: string): string {
-  return jobKey === '' ? 'jobs/' : `jobs/${jobKey}/`;
+  return `${TEMP_DIRS_PREFIX}${jobKey}/`;
 }
 
 /** Where jobs with the Spark UI write their event logs in the temporary bucket (`spark-ui/<job>/`). */
